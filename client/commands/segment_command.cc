@@ -1,0 +1,120 @@
+#include "client/commands/segment_command.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <ATen/Parallel.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "client/commands/command_flags.h"
+#include "client/output/render_overlay.h"
+#include "client/output/write_npy.h"
+#include "core/clip/clip_model.h"
+#include "core/common/device.h"
+#include "core/common/status_macros.h"
+#include "core/pipeline/preset_file.h"
+#include "core/pipeline/segmenter.h"
+#include "core/text/bpe_tokenizer.h"
+#include "core/text/class_file.h"
+#include "core/text/prompt_templates.h"
+#include "core/text/text_embedder.h"
+
+namespace itaclip::client {
+namespace {
+
+absl::Status RequireFlag(const std::string& value, const char* name) {
+  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", name, " is required"));
+  return absl::OkStatus();
+}
+
+void Progress(const char* what, int64_t done, int64_t total) {
+  if (absl::GetFlag(FLAGS_quiet)) return;
+  std::fprintf(stderr, "\r%s: %lld/%lld crops", what, static_cast<long long>(done),
+               static_cast<long long>(total));
+  if (done == total) std::fprintf(stderr, "\n");
+}
+
+void Log(const std::string& line) {
+  if (!absl::GetFlag(FLAGS_quiet)) std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+absl::StatusOr<cv::Mat> ReadImage(const std::string& path) {
+  cv::Mat image = cv::imread(path, cv::IMREAD_COLOR);
+  if (image.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read image ", path,
+                                                   ": missing or not a decodable image"));
+  }
+  return image;
+}
+
+absl::Status WriteImage(const std::string& path, const cv::Mat& image) {
+  bool written = false;
+  try {
+    written = cv::imwrite(path, image);
+  } catch (const cv::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot write ", path, ": ", e.what()));
+  }
+  if (!written) return absl::PermissionDeniedError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunSegmentCommand() {
+  const std::string model_path = absl::GetFlag(FLAGS_model);
+  RETURN_IF_ERROR(RequireFlag(model_path, "model"));
+  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_bpe), "bpe"));
+  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_classes), "classes"));
+  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_image), "image"));
+  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_out), "out"));
+  if (absl::GetFlag(FLAGS_threads) > 0) at::set_num_threads(absl::GetFlag(FLAGS_threads));
+
+  const std::string configs = absl::GetFlag(FLAGS_configs);
+  ASSIGN_OR_RETURN(pipeline::PipelineParams params,
+                   pipeline::LoadPreset(configs + "/presets", absl::GetFlag(FLAGS_preset)));
+  RETURN_IF_ERROR(pipeline::ApplyOverrides(params, absl::GetFlag(FLAGS_set)));
+  ASSIGN_OR_RETURN(cv::Mat image, ReadImage(absl::GetFlag(FLAGS_image)));
+  ASSIGN_OR_RETURN(text::VocabularySpec vocabulary,
+                   text::LoadVocabularySpec(absl::GetFlag(FLAGS_classes),
+                                            absl::GetFlag(FLAGS_descriptions),
+                                            params.background_first));
+  ASSIGN_OR_RETURN(std::vector<std::string> templates,
+                   text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
+  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer, text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
+  ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
+
+  Log(absl::StrCat("loading ", model_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> model,
+                   clip::ClipModel::Load(model_path, device, DefaultComputeDtype(device)));
+  Log(absl::StrCat("model: ", model->config().DebugString()));
+  Log(absl::StrCat("building text embeddings for ", vocabulary.classes.size(), " classes"));
+  text::TextEmbedder embedder(*model, tokenizer, std::move(templates));
+  ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
+                   embedder.Embed(vocabulary, params.def_coefficient));
+
+  pipeline::SegmenterOptions options;
+  options.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
+  pipeline::Segmenter segmenter(*model, options);
+  pipeline::SegmentCallbacks callbacks;
+  callbacks.progress = [](int64_t done, int64_t total) { Progress("segment", done, total); };
+  const bool want_scores = !absl::GetFlag(FLAGS_scores).empty();
+  ASSIGN_OR_RETURN(pipeline::Segmentation result,
+                   segmenter.Segment(image, queries, params, want_scores, callbacks));
+  Log(absl::StrCat("timings: preprocess ", result.timings.preprocess_ms, " ms, model ",
+                   result.timings.model_ms, " ms, postprocess ", result.timings.postprocess_ms,
+                   " ms"));
+
+  RETURN_IF_ERROR(WriteImage(absl::GetFlag(FLAGS_out), result.labels));
+  if (want_scores) RETURN_IF_ERROR(WriteNpyFloat32(result.scores, absl::GetFlag(FLAGS_scores)));
+  if (!absl::GetFlag(FLAGS_overlay).empty()) {
+    RETURN_IF_ERROR(WriteImage(absl::GetFlag(FLAGS_overlay),
+                               RenderOverlay(image, result.labels, queries.class_names,
+                                             result.class_pixel_counts)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace itaclip::client

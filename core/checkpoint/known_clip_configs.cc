@@ -1,0 +1,30 @@
+#include "core/checkpoint/known_clip_configs.h"
+
+namespace itaclip::checkpoint {
+namespace {
+
+ClipConfig WithWidths(int64_t vision_width, int64_t text_width,
+                      int64_t embed_dim) {
+  ClipConfig c;
+  c.vision_width = vision_width;
+  c.vision_layers = 12;
+  c.vision_heads = vision_width / 64;
+  c.patch_size = 16;
+  c.grid_size = 14;
+  c.image_resolution = 224;
+  c.embed_dim = embed_dim;
+  c.text_width = text_width;
+  c.text_layers = 12;
+  c.text_heads = text_width / 64;
+  c.context_length = 77;
+  c.vocab_size = 49408;
+  return c;
+}
+
+}  // namespace
+
+ClipConfig VitB16ClipConfig() { return WithWidths(768, 512, 512); }
+
+ClipConfig TinyClipConfig() { return WithWidths(64, 64, 32); }
+
+}  // namespace itaclip::checkpoint

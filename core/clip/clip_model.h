@@ -1,0 +1,49 @@
+// A loaded CLIP model on one device: the ITACLIP image encoder and the CLIP text encoder.
+#ifndef ITACLIP_CORE_CLIP_CLIP_MODEL_H_
+#define ITACLIP_CORE_CLIP_CLIP_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include "absl/status/statusor.h"
+#include "core/checkpoint/clip_weights.h"
+
+namespace itaclip::clip {
+
+// Immutable after construction; every method is const and safe to call from many threads at once.
+class ClipModel {
+ public:
+  // Loads any supported checkpoint format (see checkpoint/load_clip.h) onto `device`, with matrix
+  // weights in `dtype` (fp16 on CUDA as the reference, fp32 on CPU).
+  static absl::StatusOr<std::unique_ptr<ClipModel>> Load(const std::string& path, c10::Device device,
+                                                         c10::ScalarType dtype);
+
+  explicit ClipModel(checkpoint::ClipWeights weights);
+
+  const checkpoint::ClipConfig& config() const { return weights_.config; }
+  c10::Device device() const;
+  c10::ScalarType dtype() const;  // the compute dtype of both towers
+
+  // images: [N, 3, h, w] normalised RGB, float, on any device; h and w at least one patch.
+  // Returns the ITACLIP patch features [N, 1 + ⌊h/p⌋·⌊w/p⌋, embed_dim] on device(), in dtype().
+  absl::StatusOr<at::Tensor> EncodeImages(const at::Tensor& images) const;
+
+  // Each sequence is SOT ... EOT without padding, at most context_length ids below vocab_size.
+  // Returns [B, embed_dim] float32 on device(), one row per sequence, in order. Sequences are
+  // grouped by length into batches of at most `max_batch`, each cut at its longest EOT.
+  absl::StatusOr<at::Tensor> EncodeTexts(const std::vector<std::vector<int32_t>>& sequences,
+                                         int64_t max_batch = 256) const;
+
+ private:
+  checkpoint::ClipWeights weights_;
+};
+
+}  // namespace itaclip::clip
+
+#endif  // ITACLIP_CORE_CLIP_CLIP_MODEL_H_

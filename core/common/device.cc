@@ -1,0 +1,37 @@
+#include "core/common/device.h"
+
+#include <string>
+
+#include <ATen/Context.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace itaclip {
+
+absl::StatusOr<c10::Device> ParseDevice(absl::string_view name) {
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  absl::string_view rest = name;
+  if (!absl::ConsumePrefix(&rest, "cuda")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown device '", name, "': expected cpu, cuda or cuda:N"));
+  }
+  int index = 0;
+  if (!rest.empty() &&
+      (!absl::ConsumePrefix(&rest, ":") || !absl::SimpleAtoi(rest, &index) || index < 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown device '", name, "': expected cpu, cuda or cuda:N"));
+  }
+  if (!at::hasCUDA()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("device '", name, "' asked for, but this LibTorch has no CUDA device"));
+  }
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+c10::ScalarType DefaultComputeDtype(const c10::Device& device) {
+  return device.is_cuda() ? c10::kHalf : c10::kFloat;
+}
+
+}  // namespace itaclip

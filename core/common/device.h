@@ -1,0 +1,22 @@
+// Device selection: "cpu", "cuda" or "cuda:N", checked against what this LibTorch build offers.
+#ifndef ITACLIP_CORE_COMMON_DEVICE_H_
+#define ITACLIP_CORE_COMMON_DEVICE_H_
+
+#include "absl/strings/string_view.h"
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include "absl/status/statusor.h"
+
+namespace itaclip {
+
+// INVALID_ARGUMENT for a malformed name; FAILED_PRECONDITION when CUDA is asked for but absent.
+absl::StatusOr<c10::Device> ParseDevice(absl::string_view name);
+
+// The compute dtype the method uses on a device: fp16 on CUDA (as the reference runs), fp32 on CPU.
+c10::ScalarType DefaultComputeDtype(const c10::Device& device);
+
+}  // namespace itaclip
+
+#endif  // ITACLIP_CORE_COMMON_DEVICE_H_

@@ -1,0 +1,21 @@
+// Image to network input: BGR uint8 -> normalised RGB float32 tensor (spec
+// §4.4, mmseg SegDataPreProcessor).
+#ifndef ITACLIP_CORE_PIPELINE_NORMALIZE_H_
+#define ITACLIP_CORE_PIPELINE_NORMALIZE_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <opencv2/core/mat.hpp>
+
+namespace itaclip::pipeline {
+
+// Returns a new contiguous [1, 3, h, w] float32 CPU tensor holding (x_rgb -
+// kPixelMeanRgb) / kPixelStdRgb, channel 0 = R, computed in float32 as a
+// subtraction then a division (as the reference). The image must be a non-empty
+// CV_8UC3 BGR Mat (any strides); it is read, not kept. Throws c10::Error
+// otherwise (GuardTorch converts it). Thread-safe.
+at::Tensor NormalizeToTensor(const cv::Mat& bgr_u8);
+
+}  // namespace itaclip::pipeline
+
+#endif  // ITACLIP_CORE_PIPELINE_NORMALIZE_H_

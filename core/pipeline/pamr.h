@@ -1,0 +1,40 @@
+// Pixel-Adaptive Mask Refinement (spec §5.3, pitfall 10), as in ITACLIP's
+// pamr.py.
+#ifndef ITACLIP_CORE_PIPELINE_PAMR_H_
+#define ITACLIP_CORE_PIPELINE_PAMR_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace itaclip::pipeline {
+
+// The 16-neighbour (for two dilations) affinity weights w_j(p) of PAMR, [8 * D,
+// H, W] float32 on the guide's device, neighbour j = 8 * (dilation index) + k
+// with k over the offsets (dy, dx) in
+// (-d,-d), (-d,0), (-d,+d), (0,-d), (0,+d), (+d,-d), (+d,0), (+d,+d). For each
+// channel c of the guide, sigma_c(p) is the unbiased std of the 9 * D samples
+// of the dilated 3x3 windows (the centre once per dilation); a_j(p) =
+// mean_c[-|G_c(p) - G_c(p + n_j)| / (1e-8 + 0.1 sigma_c(p))]; the weights are
+// softmax_j a_j(p). Reads outside the image are clamped to the border
+// (replicate). `guide` is [1, C, H, W] or [C, H, W] (any floating dtype,
+// computed in float32); dilations must be non-empty and positive. Throws
+// c10::Error otherwise. Pure, thread-safe.
+at::Tensor PamrAffinity(const at::Tensor& guide,
+                        const std::vector<int>& dilations);
+
+// Refines `mask` [Q, H, W] (raw logits, any floating dtype; computed and
+// returned in float32 on its device) with `steps` Jacobi iterations M(p) <-
+// sum_j w_j(p) M(p + n_j) (the pixel itself excluded, replicate clamping), w
+// from PamrAffinity(guide, dilations). The guide must have the mask's H x W and
+// device. Returns a new [Q, H, W] tensor (the input when steps == 0 is returned
+// as a float32 copy); the inputs are not modified. Memory: the weights ([16, H,
+// W]) plus about three copies of the mask (one replicate-padded), never the 16
+// shifted copies. Throws c10::Error on bad shapes, steps < 0 or bad dilations.
+// Pure, thread-safe.
+at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
+                const std::vector<int>& dilations);
+
+}  // namespace itaclip::pipeline
+
+#endif  // ITACLIP_CORE_PIPELINE_PAMR_H_

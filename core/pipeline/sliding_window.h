@@ -1,0 +1,29 @@
+// Sliding-window layout over the resized image (spec §5.1, mmseg-style
+// `forward_slide`).
+#ifndef ITACLIP_CORE_PIPELINE_SLIDING_WINDOW_H_
+#define ITACLIP_CORE_PIPELINE_SLIDING_WINDOW_H_
+
+#include <vector>
+
+namespace itaclip::pipeline {
+
+// A window [y1, y2) x [x1, x2) in image pixels (rows, columns), half-open.
+struct Window {
+  int y1;
+  int y2;
+  int x1;
+  int x2;
+};
+
+// The windows for an image of `height` x `width` pixels, in row-major (r, c)
+// order: grids = max(n - crop + stride - 1, 0) / stride + 1 per dimension; y1 =
+// stride * r, y2 = min(y1 + crop, height), y1 = max(y2 - crop, 0) (and likewise
+// for x), so the last window is snapped to the border and a dimension below
+// `crop` gets one window of its full size. Every pixel is covered when stride
+// <= crop. Returns an empty vector if any argument is not positive. Pure,
+// thread-safe.
+std::vector<Window> SlidingWindows(int height, int width, int crop, int stride);
+
+}  // namespace itaclip::pipeline
+
+#endif  // ITACLIP_CORE_PIPELINE_SLIDING_WINDOW_H_

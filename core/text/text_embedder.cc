@@ -1,0 +1,99 @@
+#include "core/text/text_embedder.h"
+
+#include <utility>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
+#include "core/common/torch_error_guard.h"
+#include "core/text/prompt_templates.h"
+
+namespace itaclip::text {
+namespace {
+
+at::Tensor L2Normalize(const at::Tensor& x) { return x / x.norm(2, -1, /*keepdim=*/true); }
+
+absl::Status CheckSpec(const VocabularySpec& spec, double description_weight) {
+  if (spec.classes.empty()) return absl::InvalidArgumentError("the vocabulary has no classes");
+  if (!(description_weight >= 0.0 && description_weight <= 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("description weight ", description_weight, " is outside [0, 1]"));
+  }
+  for (size_t c = 0; c < spec.classes.size(); ++c) {
+    if (spec.classes[c].names.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("class ", c, " has no name"));
+    }
+    for (const std::string& name : spec.classes[c].names) {
+      if (name.empty()) return absl::InvalidArgumentError(absl::StrCat("class ", c, " has an empty name"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+TextEmbedder::TextEmbedder(const clip::ClipModel& model, const BpeTokenizer& tokenizer,
+                           std::vector<std::string> templates)
+    : model_(model), tokenizer_(tokenizer), templates_(std::move(templates)) {}
+
+absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(const std::vector<std::string>& strings,
+                                                            int64_t max_batch) const {
+  const int64_t context = model_.config().context_length;
+  std::vector<std::vector<int32_t>> sequences;
+  sequences.reserve(strings.size() * templates_.size());
+  for (const std::string& s : strings) {
+    for (const std::string& tmpl : templates_) {
+      ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                       tokenizer_.Tokenize(FillTemplate(tmpl, s), static_cast<int>(context)));
+      sequences.push_back(std::move(ids));
+    }
+  }
+  ASSIGN_OR_RETURN(at::Tensor prompts, model_.EncodeTexts(sequences, max_batch));
+  return GuardTorch("prompt ensemble", [&]() -> absl::StatusOr<at::Tensor> {
+    c10::InferenceMode inference;
+    const int64_t count = static_cast<int64_t>(strings.size());
+    const int64_t per_string = static_cast<int64_t>(templates_.size());
+    at::Tensor grouped = L2Normalize(prompts).view({count, per_string, prompts.size(1)});
+    return L2Normalize(grouped.mean(1));
+  });
+}
+
+absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
+                                                    double description_weight,
+                                                    int64_t max_batch) const {
+  RETURN_IF_ERROR(CheckSpec(spec, description_weight));
+  QueryEmbeddings result;
+  std::vector<std::string> strings;  // every name, then every description that is blended
+  std::vector<int64_t> description_row(spec.classes.size(), -1);
+  for (size_t c = 0; c < spec.classes.size(); ++c) {
+    result.class_names.push_back(spec.classes[c].names.front());
+    for (const std::string& name : spec.classes[c].names) {
+      strings.push_back(name);
+      result.query_class.push_back(static_cast<int>(c));
+    }
+  }
+  const int64_t num_queries = static_cast<int64_t>(strings.size());
+  for (size_t c = 0; c < spec.classes.size(); ++c) {
+    const bool is_background = spec.background_first && c == 0;
+    if (!is_background && !spec.classes[c].description.empty() && description_weight > 0.0) {
+      description_row[c] = static_cast<int64_t>(strings.size());
+      strings.push_back(spec.classes[c].description);
+    }
+  }
+  ASSIGN_OR_RETURN(at::Tensor ensembles, EnsembleEmbeddings(strings, max_batch));
+  ASSIGN_OR_RETURN(result.embeddings, GuardTorch("description blend", [&]() -> absl::StatusOr<at::Tensor> {
+    c10::InferenceMode inference;
+    at::Tensor queries = ensembles.slice(0, 0, num_queries).clone();
+    for (int64_t q = 0; q < num_queries; ++q) {
+      const int64_t row = description_row[result.query_class[q]];
+      if (row < 0) continue;
+      queries[q].mul_(1.0 - description_weight).add_(ensembles[row], description_weight);
+    }
+    return queries;
+  }));
+  return result;
+}
+
+}  // namespace itaclip::text

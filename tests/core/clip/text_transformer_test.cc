@@ -1,0 +1,44 @@
+#include "core/clip/text_transformer.h"
+
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "core/clip/clip_model.h"
+#include "gtest/gtest.h"
+#include "tests/core/clip/reference_vit.h"
+#include "tests/testing/tiny_model.h"
+
+namespace itaclip::clip {
+namespace {
+
+TEST(TextTransformerTest, CutAtEndOfTextMatchesTheFull77TokenRun) {
+  const checkpoint::ClipWeights weights = testing::MakeTinyWeights(/*seed=*/5);
+  ClipModel model(weights);
+  const std::vector<std::vector<int32_t>> sequences = {
+      {49406, 320, 1929, 539, 320, 2368, 269, 49407},
+      {49406, 1929, 49407},
+      {49406, 320, 3305, 1125, 539, 320, 1929, 530, 518, 4009, 269, 49407},
+      {49406, 7, 49407}};
+  // A batch limit of 2 forces several length-sorted batches and a scatter back into order.
+  absl::StatusOr<at::Tensor> out = model.EncodeTexts(sequences, /*max_batch=*/2);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->sizes(), (std::vector<int64_t>{4, weights.config.embed_dim}));
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    at::Tensor expected = reference::Text(weights, sequences[i]);
+    EXPECT_TRUE(at::allclose((*out)[i], expected, 1e-4, 1e-4)) << "sequence " << i;
+  }
+}
+
+TEST(TextTransformerTest, RejectsMalformedSequences) {
+  ClipModel model(testing::MakeTinyWeights(/*seed=*/5));
+  EXPECT_EQ(model.EncodeTexts({{49406}}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.EncodeTexts({{49406, 50000, 49407}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.EncodeTexts({std::vector<int32_t>(78, 1)}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.EncodeTexts({{49406, 49407, 5}}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace itaclip::clip

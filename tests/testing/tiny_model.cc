@@ -1,0 +1,39 @@
+#include "tests/testing/tiny_model.h"
+
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/checkpoint/load_clip.h"
+#include "core/checkpoint/random_state_dict.h"
+#include "core/checkpoint/safetensors_writer.h"
+#include "gtest/gtest.h"
+#include "tests/testing/tiny_checkpoint.h"
+
+namespace itaclip::testing {
+
+checkpoint::ClipWeights MakeTinyWeights(uint64_t seed) {
+  const std::filesystem::path path = std::filesystem::path(ITACLIP_BINARY_DIR) / "test_scratch" /
+                                     absl::StrCat("tiny_model_", seed, ".safetensors");
+  if (!std::filesystem::exists(path)) {
+    std::filesystem::create_directories(path.parent_path());
+    const std::string partial = path.string() + ".partial";
+    const absl::Status written = checkpoint::WriteSafetensors(
+        checkpoint::MakeRandomClipStateDict(TinyClipConfig(), seed), partial);
+    if (!written.ok()) ADD_FAILURE() << written;
+    std::filesystem::rename(partial, path);
+  }
+  absl::StatusOr<checkpoint::ClipWeights> weights =
+      checkpoint::LoadClip(path.string(), checkpoint::LoadOptions{});
+  if (!weights.ok()) {
+    ADD_FAILURE() << weights.status();
+    std::abort();
+  }
+  return *std::move(weights);
+}
+
+std::unique_ptr<clip::ClipModel> MakeTinyModel(uint64_t seed) {
+  return std::make_unique<clip::ClipModel>(MakeTinyWeights(seed));
+}
+
+}  // namespace itaclip::testing
