@@ -23,6 +23,7 @@
 #include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "core/clip/clip_model.h"
+#include "core/common/cpu_threads.h"
 #include "core/common/device.h"
 #include "core/common/device_memory.h"
 #include "core/common/status_macros.h"
@@ -49,11 +50,15 @@ ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: all cores)");
 ABSL_FLAG(int, batch_memory_mb, 1024, "activation budget of one ViT batch, MiB");
 ABSL_FLAG(int, max_crops_per_batch, 64, "upper bound on crops per ViT batch");
 ABSL_FLAG(bool, text, true, "also time the vocabulary's text embeddings");
+ABSL_FLAG(std::string, compare_device, "",
+          "also segment the image on this device (e.g. cpu) with the same weights in its default "
+          "dtype, and print the label agreement and the largest score difference");
 
 namespace itaclip {
 namespace {
 
 absl::StatusOr<std::unique_ptr<clip::ClipModel>> MakeModel(c10::Device device) {
+  // The same weights on every device: --model, or random weights from a fixed seed.
   const c10::ScalarType dtype = DefaultComputeDtype(device);
   if (!absl::GetFlag(FLAGS_model).empty()) {
     return clip::ClipModel::Load(absl::GetFlag(FLAGS_model), device, dtype);
@@ -102,8 +107,40 @@ void Synchronize(const c10::Device& device) {
   if (device.is_cuda()) at::zeros({1}, at::TensorOptions().device(device)).cpu();
 }
 
+// Segments `image` on --compare_device as well and prints how far the two results are apart.
+absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vocabulary,
+                            const std::vector<std::string>& templates,
+                            const text::BpeTokenizer& tokenizer,
+                            const pipeline::PipelineParams& params, const clip::ClipModel& model,
+                            const text::QueryEmbeddings& queries,
+                            const pipeline::Segmenter& segmenter) {
+  ASSIGN_OR_RETURN(c10::Device other_device, ParseDevice(absl::GetFlag(FLAGS_compare_device)));
+  ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> other, MakeModel(other_device));
+  text::TextEmbedder other_embedder(*other, tokenizer, templates);
+  ASSIGN_OR_RETURN(text::QueryEmbeddings other_queries,
+                   other_embedder.Embed(vocabulary, params.def_coefficient));
+  pipeline::Segmenter other_segmenter(*other, pipeline::SegmenterOptions{});
+  ASSIGN_OR_RETURN(pipeline::Segmentation a,
+                   segmenter.Segment(image, queries, params, /*want_scores=*/true));
+  ASSIGN_OR_RETURN(pipeline::Segmentation b,
+                   other_segmenter.Segment(image, other_queries, params, /*want_scores=*/true));
+  const double agreement =
+      1.0 - static_cast<double>(cv::countNonZero(a.labels != b.labels)) / a.labels.total();
+  const double max_diff = (a.scores - b.scores).abs().max().item<double>();
+  const double text_cosine =
+      at::cosine_similarity(queries.embeddings.cpu(), other_queries.embeddings.cpu(), 1)
+          .min()
+          .item<double>();
+  std::printf("COMPARE %s(%s) vs %s(%s): label agreement %.5f, max |score diff| %.3g, "
+              "min query-embedding cosine %.6f\n",
+              model.device().str().c_str(), c10::toString(model.dtype()),
+              other->device().str().c_str(), c10::toString(other->dtype()), agreement, max_diff,
+              text_cosine);
+  return absl::OkStatus();
+}
+
 absl::Status Run() {
-  if (absl::GetFlag(FLAGS_threads) > 0) at::set_num_threads(absl::GetFlag(FLAGS_threads));
+  ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
   ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   const std::string configs = absl::GetFlag(FLAGS_configs);
   const std::string preset = absl::GetFlag(FLAGS_preset);
@@ -165,6 +202,10 @@ absl::Status Run() {
                 i == 0 ? "warm-up" : "image", ms, result.timings.preprocess_ms,
                 result.timings.model_ms, result.timings.postprocess_ms);
     if (i > 0) totals.push_back(ms);
+  }
+  if (!absl::GetFlag(FLAGS_compare_device).empty()) {
+    RETURN_IF_ERROR(CompareDevices(image, vocabulary, templates, tokenizer, params, *model, queries,
+                                   segmenter));
   }
   std::sort(totals.begin(), totals.end());
   const double median = totals.empty() ? 0 : totals[totals.size() / 2];

@@ -4,7 +4,6 @@
 #include <memory>
 #include <string>
 
-#include <ATen/Parallel.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "absl/flags/flag.h"
@@ -13,6 +12,7 @@
 #include "client/output/render_overlay.h"
 #include "client/output/write_npy.h"
 #include "core/clip/clip_model.h"
+#include "core/common/cpu_threads.h"
 #include "core/common/device.h"
 #include "core/common/status_macros.h"
 #include "core/pipeline/preset_file.h"
@@ -70,7 +70,7 @@ absl::Status RunSegmentCommand() {
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_classes), "classes"));
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_image), "image"));
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_out), "out"));
-  if (absl::GetFlag(FLAGS_threads) > 0) at::set_num_threads(absl::GetFlag(FLAGS_threads));
+  ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
 
   const std::string configs = absl::GetFlag(FLAGS_configs);
   ASSIGN_OR_RETURN(pipeline::PipelineParams params,

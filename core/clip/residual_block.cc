@@ -30,17 +30,17 @@ at::Tensor ResidualBlockForward(const at::Tensor& x, const checkpoint::ResidualB
                                 at::Tensor* self_self_map) {
   HeadProjections p = ProjectHeads(LayerNormFp32(x, block.ln_1_weight, block.ln_1_bias), block, heads);
   if (self_self_map != nullptr) *self_self_map = SelfSelfAttentionMap(p.q, p.k);
-  at::Tensor h = x + OutProjection(ScaledDotProductAttention(p.q, p.k, p.v, additive_mask), block);
+  at::Tensor h = OutProjection(ScaledDotProductAttention(p.q, p.k, p.v, additive_mask), block).add_(x);
   at::Tensor hidden = QuickGelu(
       at::linear(LayerNormFp32(h, block.ln_2_weight, block.ln_2_bias), block.fc_weight, block.fc_bias));
-  return h + at::linear(hidden, block.proj_weight, block.proj_bias);
+  return at::linear(hidden, block.proj_weight, block.proj_bias).add_(h);
 }
 
 at::Tensor ItaclipLastBlockForward(const at::Tensor& x, const checkpoint::ResidualBlockWeights& block,
                                    int64_t heads, const at::Tensor& mid_map) {
   HeadProjections p = ProjectHeads(LayerNormFp32(x, block.ln_1_weight, block.ln_1_bias), block, heads);
   at::Tensor fused = SelfSelfAttentionMap(p.q, p.k).mul_(0.5).add_(mid_map, 0.5);
-  return x + OutProjection(at::matmul(fused, p.v), block);
+  return OutProjection(at::matmul(fused, p.v), block).add_(x);
 }
 
 }  // namespace itaclip::clip

@@ -12,7 +12,7 @@ at::Tensor LayerNormFp32(const at::Tensor& x, const at::Tensor& weight, const at
   return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, weight, bias, kEps).to(x.scalar_type());
 }
 
-at::Tensor QuickGelu(const at::Tensor& x) { return x * at::sigmoid(x * 1.702); }
+at::Tensor QuickGelu(const at::Tensor& x) { return (x * 1.702).sigmoid_().mul_(x); }
 
 at::Tensor SplitHeads(const at::Tensor& x, int64_t heads) {
   const int64_t n = x.size(0), length = x.size(1);

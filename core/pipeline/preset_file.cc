@@ -8,7 +8,6 @@
 #include <map>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -24,13 +23,6 @@
 
 namespace itaclip::pipeline {
 namespace {
-
-// This abseil build has its own absl::string_view
-// (ABSL_OPTION_USE_STD_STRING_VIEW is 0), which does not convert from the
-// std::string_view of the public API.
-absl::string_view Absl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
 
 absl::Status BadValue(absl::string_view key, absl::string_view value,
                       absl::string_view expected) {
@@ -242,9 +234,9 @@ absl::Status ApplyOverrideImpl(PipelineParams& params, absl::string_view key,
 
 }  // namespace
 
-absl::Status ApplyOverride(PipelineParams& params, std::string_view key,
-                           std::string_view value) {
-  return ApplyOverrideImpl(params, Absl(key), Absl(value));
+absl::Status ApplyOverride(PipelineParams& params, absl::string_view key,
+                           absl::string_view value) {
+  return ApplyOverrideImpl(params, key, value);
 }
 
 absl::Status ApplyOverrides(PipelineParams& params,
@@ -269,10 +261,8 @@ absl::Status ApplyOverrides(PipelineParams& params,
   return absl::OkStatus();
 }
 
-absl::StatusOr<PipelineParams> ParsePreset(std::string_view content_std,
-                                           std::string_view source_name_std) {
-  const absl::string_view content = Absl(content_std);
-  const absl::string_view source_name = Absl(source_name_std);
+absl::StatusOr<PipelineParams> ParsePreset(absl::string_view content,
+                                           absl::string_view source_name) {
   PipelineParams params;
   std::map<absl::string_view, int> seen_on_line;
   int line_number = 0;

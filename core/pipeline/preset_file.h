@@ -22,9 +22,9 @@
 #define ITACLIP_CORE_PIPELINE_PRESET_FILE_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/pipeline/pipeline_params.h"
@@ -35,8 +35,8 @@ namespace itaclip::pipeline {
 // prefixes error messages, which also give the 1-based line. INVALID_ARGUMENT
 // for a malformed line, an unknown or repeated key, a bad value, a missing key
 // (all are listed) or a cross-key violation.
-absl::StatusOr<PipelineParams> ParsePreset(std::string_view content,
-                                           std::string_view source_name);
+absl::StatusOr<PipelineParams> ParsePreset(absl::string_view content,
+                                           absl::string_view source_name);
 
 // Reads `presets_dir`/`name`.conf and parses it. `name` must be one of the
 // presets present in the directory (the stems of its *.conf files), otherwise
@@ -55,8 +55,8 @@ std::vector<std::string> ListPresets(const std::string& presets_dir);
 // bad/out-of-range value; `params` is left unchanged on error. Checks only the
 // key's own range: call ValidateParams afterwards for the cross-key rules
 // (ApplyOverrides does).
-absl::Status ApplyOverride(PipelineParams& params, std::string_view key,
-                           std::string_view value);
+absl::Status ApplyOverride(PipelineParams& params, absl::string_view key,
+                           absl::string_view value);
 
 // Applies "key=value" strings in order, then ValidateParams. All or nothing: on
 // error `params` is unchanged. INVALID_ARGUMENT naming the offending entry.

@@ -19,7 +19,6 @@
 #include "core/text/bpe_vocabulary.h"
 #include "core/text/pre_tokenizer.h"
 #include "core/text/read_text_file.h"
-#include "core/text/string_view_interop.h"
 #include "core/text/text_cleaner.h"
 
 namespace itaclip::text {
@@ -85,7 +84,7 @@ absl::Status WithPath(const absl::Status& status, const std::string& path) {
 }
 
 // `text` cut to at most kMaxTextInMessage bytes, on a UTF-8 character boundary.
-std::string_view ShortenForMessage(std::string_view text) {
+absl::string_view ShortenForMessage(absl::string_view text) {
   if (text.size() <= kMaxTextInMessage) return text;
   size_t end = kMaxTextInMessage;
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
@@ -117,7 +116,7 @@ struct BpeTokenizer::Model {
     for (int b = 0; b < 256; ++b) {
       model->byte_id[b] = encoder.at(table.character[b]);
       model->byte_end_id[b] = encoder.at(
-          absl::StrCat(table.character[b], ToAbsl(kEndOfWordSuffix)));
+          absl::StrCat(table.character[b], kEndOfWordSuffix));
     }
     model->merges.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
@@ -143,7 +142,7 @@ struct BpeTokenizer::Model {
 
   // simple_tokenizer.bpe(): repeatedly merge every occurrence of the
   // lowest-ranked adjacent pair.
-  std::vector<int32_t> Bpe(std::string_view word) const {
+  std::vector<int32_t> Bpe(absl::string_view word) const {
     std::vector<int32_t> symbols;
     symbols.reserve(word.size());
     for (size_t i = 0; i < word.size(); ++i) {
@@ -193,7 +192,7 @@ BpeTokenizer::BpeTokenizer(std::shared_ptr<const Model> model)
     : model_(std::move(model)), cache_(std::make_shared<WordCache>()) {}
 
 absl::StatusOr<BpeTokenizer> BpeTokenizer::FromOpenAiMerges(
-    std::string_view gunzipped_text) {
+    absl::string_view gunzipped_text) {
   ASSIGN_OR_RETURN(const BpeMerges merges, ParseOpenAiMerges(gunzipped_text));
   ASSIGN_OR_RETURN(std::shared_ptr<const Model> model,
                    Model::Build(merges, BuildClipVocabulary(merges)));
@@ -201,7 +200,7 @@ absl::StatusOr<BpeTokenizer> BpeTokenizer::FromOpenAiMerges(
 }
 
 absl::StatusOr<BpeTokenizer> BpeTokenizer::FromHuggingFace(
-    std::string_view vocab_json, std::string_view merges_txt) {
+    absl::string_view vocab_json, absl::string_view merges_txt) {
   ASSIGN_OR_RETURN(const BpeMerges merges, ParseHuggingFaceMerges(merges_txt));
   const std::vector<std::string> vocabulary = BuildClipVocabulary(merges);
   RETURN_IF_ERROR(CheckHuggingFaceVocabulary(vocab_json, vocabulary));
@@ -257,7 +256,7 @@ std::vector<int32_t> BpeTokenizer::EncodeWord(const std::string& word) const {
 }
 
 absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Encode(
-    std::string_view text) const {
+    absl::string_view text) const {
   ASSIGN_OR_RETURN(const std::u32string cleaned, CleanTextCodePoints(text));
   std::vector<int32_t> ids;
   for (const std::string& word : PreTokenize(cleaned)) {
@@ -268,14 +267,14 @@ absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Encode(
 }
 
 absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Tokenize(
-    std::string_view text, int context_length) const {
+    absl::string_view text, int context_length) const {
   ASSIGN_OR_RETURN(const std::vector<int32_t> ids, Encode(text));
   const size_t length = ids.size() + 2;
   if (context_length < 0 || length > static_cast<size_t>(context_length)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "text needs ", length,
         " tokens with the start and end markers, more than the context length ",
-        context_length, ": \"", ToAbsl(ShortenForMessage(text)),
+        context_length, ": \"", ShortenForMessage(text),
         text.size() > kMaxTextInMessage ? "..." : "", "\""));
   }
   std::vector<int32_t> tokens;

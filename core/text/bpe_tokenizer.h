@@ -21,9 +21,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 
 namespace itaclip::text {
@@ -46,25 +46,25 @@ class BpeTokenizer {
   // SOT = 49406, EOT = 49407, 49408 ids in all. Errors: INVALID_ARGUMENT (see
   // ParseOpenAiMerges), or a merge whose symbols are not tokens.
   static absl::StatusOr<BpeTokenizer> FromOpenAiMerges(
-      std::string_view gunzipped_text);
+      absl::string_view gunzipped_text);
 
   // Builds from the contents of a Hugging Face vocab.json and merges.txt. The
   // two must agree with each other and with CLIP's layout (ids of bytes, of
   // merged tokens and of the specials), which makes the ids identical to
   // FromOpenAiMerges. Errors: INVALID_ARGUMENT naming the first disagreement.
   static absl::StatusOr<BpeTokenizer> FromHuggingFace(
-      std::string_view vocab_json, std::string_view merges_txt);
+      absl::string_view vocab_json, absl::string_view merges_txt);
 
   // The BPE ids of `text` (UTF-8), without start/end markers, never truncated.
   // "" gives no ids. Errors: INVALID_ARGUMENT if `text` is not valid UTF-8.
-  absl::StatusOr<std::vector<int32_t>> Encode(std::string_view text) const;
+  absl::StatusOr<std::vector<int32_t>> Encode(absl::string_view text) const;
 
   // clip.tokenize(text, context_length, truncate=False) without the zero
   // padding: [start_of_text()] + Encode(text) + [end_of_text()]. Errors:
   // INVALID_ARGUMENT if `text` is not valid UTF-8, or if that sequence is
   // longer than `context_length` (the message gives both lengths and the text,
   // cut to its first 200 bytes).
-  absl::StatusOr<std::vector<int32_t>> Tokenize(std::string_view text,
+  absl::StatusOr<std::vector<int32_t>> Tokenize(absl::string_view text,
                                                 int context_length) const;
 
   int32_t start_of_text() const;  // 49406 for CLIP

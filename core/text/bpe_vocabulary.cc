@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "core/text/string_view_interop.h"
 #include "core/text/utf8.h"
 #include "nlohmann/json.hpp"
 
@@ -66,7 +65,7 @@ absl::StatusOr<BpeMerges> ParseMergeLines(
   return merges;
 }
 
-absl::Status CheckUtf8(std::string_view text, absl::string_view what) {
+absl::Status CheckUtf8(absl::string_view text, absl::string_view what) {
   const absl::StatusOr<std::u32string> decoded = DecodeUtf8(text);
   if (!decoded.ok()) {
     return absl::InvalidArgumentError(
@@ -82,17 +81,17 @@ const ByteTable& GetByteTable() {
   return *table;
 }
 
-absl::StatusOr<BpeMerges> ParseOpenAiMerges(std::string_view text) {
+absl::StatusOr<BpeMerges> ParseOpenAiMerges(absl::string_view text) {
   constexpr absl::string_view kWhat = "CLIP BPE merges";
   if (absl::Status s = CheckUtf8(text, kWhat); !s.ok()) return s;
-  return ParseMergeLines(absl::StrSplit(ToAbsl(text), '\n'), kWhat);
+  return ParseMergeLines(absl::StrSplit(text, '\n'), kWhat);
 }
 
-absl::StatusOr<BpeMerges> ParseHuggingFaceMerges(std::string_view text) {
+absl::StatusOr<BpeMerges> ParseHuggingFaceMerges(absl::string_view text) {
   constexpr absl::string_view kWhat = "merges.txt";
   if (absl::Status s = CheckUtf8(text, kWhat); !s.ok()) return s;
   return ParseMergeLines(
-      absl::StrSplit(absl::StripAsciiWhitespace(ToAbsl(text)), '\n'), kWhat);
+      absl::StrSplit(absl::StripAsciiWhitespace(text), '\n'), kWhat);
 }
 
 std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges) {
@@ -102,7 +101,7 @@ std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges) {
   std::vector<std::string> vocabulary = by_id;
   vocabulary.reserve(512 + merges.size() + 2);
   for (const std::string& symbol : by_id)
-    vocabulary.push_back(absl::StrCat(symbol, ToAbsl(kEndOfWordSuffix)));
+    vocabulary.push_back(absl::StrCat(symbol, kEndOfWordSuffix));
   for (const auto& [left, right] : merges) vocabulary.push_back(left + right);
   vocabulary.emplace_back(kStartOfTextToken);
   vocabulary.emplace_back(kEndOfTextToken);
@@ -110,7 +109,7 @@ std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges) {
 }
 
 absl::Status CheckHuggingFaceVocabulary(
-    std::string_view vocab_json, const std::vector<std::string>& vocabulary) {
+    absl::string_view vocab_json, const std::vector<std::string>& vocabulary) {
   const nlohmann::json json =
       nlohmann::json::parse(vocab_json.begin(), vocab_json.end(), nullptr,
                             /*allow_exceptions=*/false);

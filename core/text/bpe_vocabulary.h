@@ -7,10 +7,10 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -21,9 +21,9 @@ inline constexpr int kClipMergeCount = 48894;
 // 256 byte characters, the same with "</w>", the merges, and the two special
 // tokens.
 inline constexpr int32_t kClipVocabSize = 512 + kClipMergeCount + 2;
-inline constexpr std::string_view kStartOfTextToken = "<|startoftext|>";
-inline constexpr std::string_view kEndOfTextToken = "<|endoftext|>";
-inline constexpr std::string_view kEndOfWordSuffix = "</w>";
+inline constexpr absl::string_view kStartOfTextToken = "<|startoftext|>";
+inline constexpr absl::string_view kEndOfTextToken = "<|endoftext|>";
+inline constexpr absl::string_view kEndOfWordSuffix = "</w>";
 
 // The merges, in rank order: (left, right) symbols; the merged symbol is left +
 // right.
@@ -48,12 +48,12 @@ const ByteTable& GetByteTable();
 // that is not UTF-8, lacks the header, has fewer than 48894 merge lines, or has
 // a merge line that is not two whitespace-separated symbols (the message gives
 // the line).
-absl::StatusOr<BpeMerges> ParseOpenAiMerges(std::string_view text);
+absl::StatusOr<BpeMerges> ParseOpenAiMerges(absl::string_view text);
 
 // Parses a Hugging Face merges.txt as transformers' CLIPTokenizer does: strip
 // surrounding whitespace, split on '\n', skip the "#version" line 0, use
 // lines 1..48894. Errors as ParseOpenAiMerges.
-absl::StatusOr<BpeMerges> ParseHuggingFaceMerges(std::string_view text);
+absl::StatusOr<BpeMerges> ParseHuggingFaceMerges(absl::string_view text);
 
 // The id -> token list that CLIP builds from `merges`: the 256 byte characters
 // in table order, the same each followed by "</w>", each merge's left + right,
@@ -65,7 +65,7 @@ std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges);
 // is, that vocab.json and merges.txt agree and give CLIP's ids. Errors:
 // INVALID_ARGUMENT naming the first disagreement (or the JSON error).
 absl::Status CheckHuggingFaceVocabulary(
-    std::string_view vocab_json, const std::vector<std::string>& vocabulary);
+    absl::string_view vocab_json, const std::vector<std::string>& vocabulary);
 
 }  // namespace itaclip::text
 

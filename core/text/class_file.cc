@@ -7,7 +7,6 @@
 #include "absl/strings/str_split.h"
 #include "core/common/status_macros.h"
 #include "core/text/read_text_file.h"
-#include "core/text/string_view_interop.h"
 
 namespace itaclip::text {
 namespace {
@@ -15,8 +14,8 @@ namespace {
 // Python's readlines(): a final '\n' ends the last line rather than starting an
 // empty one. A '\r' before the '\n' is dropped because Python's text mode would
 // have turned "\r\n" into "\n".
-std::vector<absl::string_view> SplitLines(std::string_view content) {
-  std::vector<absl::string_view> lines = absl::StrSplit(ToAbsl(content), '\n');
+std::vector<absl::string_view> SplitLines(absl::string_view content) {
+  std::vector<absl::string_view> lines = absl::StrSplit(content, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   for (absl::string_view& line : lines) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -37,7 +36,7 @@ absl::Status WithPath(const absl::Status& status, const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(
-    std::string_view content) {
+    absl::string_view content) {
   const std::vector<absl::string_view> lines = SplitLines(content);
   if (lines.empty()) {
     return absl::InvalidArgumentError(
@@ -61,7 +60,7 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(
 }
 
 absl::StatusOr<std::vector<std::string>> ParseDescriptions(
-    std::string_view content,
+    absl::string_view content,
     const std::vector<std::vector<std::string>>& class_names,
     bool background_first) {
   const size_t first_class = background_first ? 1 : 0;

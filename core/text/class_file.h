@@ -4,9 +4,9 @@
 #define ITACLIP_CORE_TEXT_CLASS_FILE_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "core/text/vocabulary_spec.h"
 
@@ -22,7 +22,7 @@ namespace itaclip::text {
 // empty line, or a line that starts or ends with ", " or holds ", , "); the
 // message gives the 1-based line number. Thread-safe (pure function).
 absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(
-    std::string_view content);
+    absl::string_view content);
 
 // Parses an auxiliary-text file (definitions or synonyms, spec §3.3) against
 // the parsed class names. Each line is "<name> >=<text>"; as in ITACLIP the
@@ -37,7 +37,7 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(
 // "wood " in context60 is written "wood >=..."), or with `background_first` and
 // no classes at all. Thread-safe (pure function).
 absl::StatusOr<std::vector<std::string>> ParseDescriptions(
-    std::string_view content,
+    absl::string_view content,
     const std::vector<std::vector<std::string>>& class_names,
     bool background_first);
 

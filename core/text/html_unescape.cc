@@ -1,9 +1,10 @@
 #include "core/text/html_unescape.h"
 
+#include "absl/strings/string_view.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
-#include <string_view>
 
 namespace itaclip::text {
 namespace {
@@ -166,7 +167,7 @@ const NamedReference* FindNamed(std::u32string_view name) {
   const NamedReference* it = std::lower_bound(
       std::begin(kNamedReferences), std::end(kNamedReferences), ascii,
       [](const NamedReference& r, const std::string& key) {
-        return std::string_view(r.name) < key;
+        return absl::string_view(r.name) < key;
       });
   if (it == std::end(kNamedReferences) || ascii != it->name) return nullptr;
   return it;

@@ -5,13 +5,12 @@
 #include "absl/strings/str_split.h"
 #include "core/common/status_macros.h"
 #include "core/text/read_text_file.h"
-#include "core/text/string_view_interop.h"
 
 namespace itaclip::text {
 
 absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(
-    std::string_view content) {
-  std::vector<absl::string_view> lines = absl::StrSplit(ToAbsl(content), '\n');
+    absl::string_view content) {
+  std::vector<absl::string_view> lines = absl::StrSplit(content, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   if (lines.empty())
     return absl::InvalidArgumentError("template file has no templates");
@@ -46,11 +45,11 @@ absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(
   return templates;
 }
 
-std::string FillTemplate(std::string_view tmpl, std::string_view text) {
+std::string FillTemplate(absl::string_view tmpl, absl::string_view text) {
   const size_t slot = tmpl.find("{}");
-  if (slot == std::string_view::npos) return std::string(tmpl);
-  return absl::StrCat(ToAbsl(tmpl.substr(0, slot)), ToAbsl(text),
-                      ToAbsl(tmpl.substr(slot + 2)));
+  if (slot == absl::string_view::npos) return std::string(tmpl);
+  return absl::StrCat(tmpl.substr(0, slot), text,
+                      tmpl.substr(slot + 2));
 }
 
 }  // namespace itaclip::text

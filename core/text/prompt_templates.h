@@ -4,9 +4,9 @@
 #define ITACLIP_CORE_TEXT_PROMPT_TEMPLATES_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 
 namespace itaclip::text {
@@ -18,7 +18,7 @@ namespace itaclip::text {
 // INVALID_ARGUMENT naming the 1-based line, or for content with no templates.
 // Thread-safe (pure function).
 absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(
-    std::string_view content);
+    absl::string_view content);
 
 // Reads the file at `path` and parses it with ParsePromptTemplates. Errors:
 // NOT_FOUND for a missing file; the parser's INVALID_ARGUMENT, prefixed with
@@ -29,7 +29,7 @@ absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(
 // Returns `tmpl` with its first "{}" replaced by `text` (the template unchanged
 // if it has none). For a template accepted by ParsePromptTemplates this equals
 // Python's tmpl.format(text).
-std::string FillTemplate(std::string_view tmpl, std::string_view text);
+std::string FillTemplate(absl::string_view tmpl, absl::string_view text);
 
 }  // namespace itaclip::text
 

@@ -132,7 +132,7 @@ std::u32string LowercaseLikePython(std::u32string_view text) {
   return out;
 }
 
-absl::StatusOr<std::u32string> CleanTextCodePoints(std::string_view utf8) {
+absl::StatusOr<std::u32string> CleanTextCodePoints(absl::string_view utf8) {
   ASSIGN_OR_RETURN(std::u32string text, DecodeUtf8(utf8));
   text = FixTextLikeFtfy(text);
   // html.unescape twice, as CLIP's basic_clean does ("&amp;amp;" -> "&").
@@ -140,7 +140,7 @@ absl::StatusOr<std::u32string> CleanTextCodePoints(std::string_view utf8) {
   return LowercaseLikePython(CollapseWhitespace(text));
 }
 
-absl::StatusOr<std::string> CleanText(std::string_view utf8) {
+absl::StatusOr<std::string> CleanText(absl::string_view utf8) {
   ASSIGN_OR_RETURN(const std::u32string text, CleanTextCodePoints(utf8));
   return EncodeUtf8(text);
 }

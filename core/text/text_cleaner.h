@@ -49,8 +49,8 @@
 #define ITACLIP_CORE_TEXT_TEXT_CLEANER_H_
 
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 
 namespace itaclip::text {
@@ -58,10 +58,10 @@ namespace itaclip::text {
 // The whole cleaning pipeline above, on UTF-8 input. Returns code points, ready
 // for PreTokenize. Errors: INVALID_ARGUMENT if `utf8` is not valid UTF-8 (the
 // message gives the byte offset).
-absl::StatusOr<std::u32string> CleanTextCodePoints(std::string_view utf8);
+absl::StatusOr<std::u32string> CleanTextCodePoints(absl::string_view utf8);
 
 // CleanTextCodePoints, encoded back to UTF-8.
-absl::StatusOr<std::string> CleanText(std::string_view utf8);
+absl::StatusOr<std::string> CleanText(absl::string_view utf8);
 
 // The ftfy.fix_text subset described above (steps 1..6).
 std::u32string FixTextLikeFtfy(std::u32string_view text);

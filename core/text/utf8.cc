@@ -7,7 +7,7 @@
 
 namespace itaclip::text {
 
-absl::StatusOr<std::u32string> DecodeUtf8(std::string_view bytes) {
+absl::StatusOr<std::u32string> DecodeUtf8(absl::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());
   size_t i = 0;

@@ -3,8 +3,8 @@
 #define ITACLIP_CORE_TEXT_UTF8_H_
 
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 
 namespace itaclip::text {
@@ -13,7 +13,7 @@ namespace itaclip::text {
 // (U+D800..U+DFFF), values past U+10FFFF, stray continuation bytes and
 // truncated sequences are INVALID_ARGUMENT, with the byte offset of the bad
 // sequence. Thread-safe (pure function).
-absl::StatusOr<std::u32string> DecodeUtf8(std::string_view bytes);
+absl::StatusOr<std::u32string> DecodeUtf8(absl::string_view bytes);
 
 // Appends the UTF-8 form of `cp` to `out`. `cp` must be a Unicode scalar value
 // (what DecodeUtf8 and the cleaning steps produce); anything else is written as

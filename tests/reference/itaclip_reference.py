@@ -24,6 +24,7 @@ Requires only Debian's /usr/bin/python3 with torch, numpy and cv2.
 
 import argparse
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -32,9 +33,30 @@ import struct
 import sys
 import time
 
-import cv2
-import numpy as np
-import torch
+# Performance only (results do not depend on them): on a shared 2-core machine, spinning OpenMP
+# workers plus OpenBLAS's own spinning threads cost more CPU than they save.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+
+
+def _tune_malloc():
+    """Performance only: serve every allocation from the glibc heap and never trim it, so that
+    the many large temporaries (tens of MB) are reused instead of being mmap-ed and page-faulted
+    anew each time (that cost as much system time as the computation itself)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL('libc.so.6')
+        libc.mallopt(-4, 0)  # M_MMAP_MAX
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_tune_malloc()
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 # ---------------------------------------------------------------------------------------------
@@ -65,6 +87,7 @@ PIXEL_MEAN = (122.771, 116.746, 104.094)
 PIXEL_STD = (68.501, 66.632, 70.323)
 # 1-based counter values of the blocks whose self-self maps are captured (0-based 6, 7, 9).
 SELECTED_INTERMEDIATE_LAYERS = (7, 8, 10)
+TEXT_CACHE_VERSION = 1
 
 # ---------------------------------------------------------------------------------------------
 # safetensors reader (own parser: 8-byte LE header length, JSON header, raw data)
@@ -285,18 +308,22 @@ class ClipModel(object):
         scale = q.shape[-1] ** -0.5
         s = torch.matmul(q * scale, k.transpose(-1, -2))
         if mask is not None:
-            s = s + mask
+            s.add_(mask)
         return self._merge_heads_out(torch.matmul(torch.softmax(s, dim=-1), v), prefix)
 
     def _mlp(self, z, prefix):
         h = F.linear(z, self.sd[prefix + '.mlp.c_fc.weight'], self.sd[prefix + '.mlp.c_fc.bias'])
-        h = h * torch.sigmoid(1.702 * h)  # QuickGELU
+        # QuickGELU h * sigmoid(1.702 * h), with the same operations done in place.
+        g = torch.mul(h, 1.702)
+        g.sigmoid_()
+        h.mul_(g)
         return F.linear(h, self.sd[prefix + '.mlp.c_proj.weight'],
                         self.sd[prefix + '.mlp.c_proj.bias'])
 
     def _block(self, x, prefix, heads, mask=None):
-        x = x + self._attention(self._ln(x, prefix + '.ln_1'), prefix, heads, mask)
-        x = x + self._mlp(self._ln(x, prefix + '.ln_2'), prefix)
+        """Standard CLIP residual block. Updates x in place (callers pass fresh tensors)."""
+        x.add_(self._attention(self._ln(x, prefix + '.ln_1'), prefix, heads, mask))
+        x.add_(self._mlp(self._ln(x, prefix + '.ln_2'), prefix))
         return x
 
     def _self_self_map(self, z, prefix, heads):
@@ -544,7 +571,8 @@ def forward_feature(model, crop, text_features, alpha):
         fl = fl.permute(0, 2, 1).reshape(-1, q, gr, gc)
         fl = F.interpolate(fl, size=(ch, cw), mode='bilinear', align_corners=False)
         flip_logits.append(fl.flip(dim))
-    flip = torch.mean(torch.stack(flip_logits), dim=0)
+    # Same value as torch.mean(torch.stack(flip_logits), 0): one rounded sum, exact halving.
+    flip = (flip_logits[0] + flip_logits[1]) / 2
     return alpha * logits + (1 - alpha) * flip
 
 
@@ -716,11 +744,33 @@ def segment(model, text_features, query_idx, num_cls, image_path, preset, progre
     return scores, labels
 
 
+def _text_cache_key(args, preset):
+    """sha256 over everything the query embeddings depend on."""
+    h = hashlib.sha256()
+    for path in (args.model, args.bpe, args.classes, args.templates, args.descriptions):
+        h.update(b'\0' if path is None else open(path, 'rb').read())
+        h.update(b'\1')
+    h.update(repr((preset['def_coefficient'], preset['bg'], TEXT_CACHE_VERSION)).encode())
+    return h.hexdigest()
+
+
 def _load_model_and_text(args, preset):
-    tokenizer = SimpleTokenizer(args.bpe)
     model = ClipModel(load_safetensors(args.model))
+    cache = getattr(args, 'text_cache', None)
+    key = _text_cache_key(args, preset) if cache else None
+    if cache and os.path.exists(cache):
+        with np.load(cache) as z:
+            if str(z['key']) == key:
+                return (model, torch.from_numpy(z['feats']), [int(i) for i in z['query_idx']],
+                        int(z['num_cls']))
+    tokenizer = SimpleTokenizer(args.bpe)
     feats, query_idx, num_cls = build_query_features(
         model, tokenizer, args.classes, args.templates, preset, args.descriptions)
+    if cache:
+        tmp = cache + '.tmp.npz'
+        np.savez(tmp, key=np.array(key), feats=feats.numpy(), query_idx=np.array(query_idx),
+                 num_cls=np.array(num_cls))
+        os.replace(tmp, cache)
     return model, feats, query_idx, num_cls
 
 
@@ -757,7 +807,9 @@ def cmd_text_norms(args):
         print('background queries: %d, norm min %.7f max %.7f' % (len(bg), bg.min(), bg.max()))
     else:
         fg = norms
-    print('blended queries: %d, norm min %.7f max %.7f' % (len(fg), fg.min(), fg.max()))
+    print('%s queries: %d, norm min %.7f max %.7f'
+          % ('blended' if args.descriptions else 'non-background (not blended)', len(fg),
+             fg.min(), fg.max()))
     return 0
 
 
@@ -855,14 +907,39 @@ def cmd_selftest(args):
     if pe.shape != (1, 85, model.vision_width) or not torch.isfinite(pe).all():
         ok = False
         print('POS-EMBED interpolation shape wrong: %r' % (pe.shape,))
+    else:
+        # Spec 1.4: separable cubic convolution (A = -0.75), source coordinate
+        # (i + 0.5) * G / (n + 0.1) - 0.5, taps clamped to [0, G-1]; CLS row unchanged.
+        def weights(n_out, g_in):
+            w = np.zeros((n_out, g_in))
+            for i in range(n_out):
+                src = (i + 0.5) * g_in / (n_out + 0.1) - 0.5
+                f = math.floor(src)
+                t = src - f
+                for k, dist in zip(range(-1, 3), (1 + t, t, 1 - t, 2 - t)):
+                    a = -0.75
+                    if dist <= 1:
+                        c = ((a + 2) * dist - (a + 3)) * dist * dist + 1
+                    else:
+                        c = ((a * dist - 5 * a) * dist + 8 * a) * dist - 4 * a
+                    w[i, min(max(f + k, 0), g_in - 1)] += c
+            return w
+        grid = sd['visual.positional_embedding'][1:].numpy().astype(np.float64).reshape(14, 14, -1)
+        want = np.einsum('ri,cj,ijd->rcd', weights(6, 14), weights(14, 14), grid).reshape(84, -1)
+        got = pe[0].numpy()
+        if (not np.allclose(got[1:], want, atol=1e-5)
+                or not np.array_equal(got[0], sd['visual.positional_embedding'][0].numpy())):
+            ok = False
+            print('POS-EMBED interpolation values differ from spec 1.4 (max %g)'
+                  % np.abs(got[1:] - want).max())
     print('selftest: %s' % ('PASS' if ok else 'FAIL'))
     return 0 if ok else 1
 
 
 def main(argv=None):
-    torch.set_num_threads(2)
     shared = os.environ.get('ITACLIP_SHARED_DIR', '/work/shared')
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--threads', type=int, default=2, help='torch intra-op threads (default 2)')
     sub = p.add_subparsers(dest='cmd', required=True)
 
     def add_common(sp):
@@ -873,6 +950,9 @@ def main(argv=None):
         sp.add_argument('--templates', required=True, help='imagenet_templates.txt')
         sp.add_argument('--preset', required=True, choices=sorted(PRESETS))
         sp.add_argument('--verbose', action='store_true')
+        sp.add_argument('--text-cache', default=None,
+                        help='optional .npz cache of the query embeddings (reused only when the '
+                             'model, bpe, classes, templates, descriptions and preset match)')
 
     sp = sub.add_parser('segment', help='segment one image')
     add_common(sp)
@@ -888,6 +968,7 @@ def main(argv=None):
     sp.add_argument('--vectors', default=os.path.join(shared, 'reference/clip/tokenizer_test_vectors.jsonl'))
 
     args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
     if args.cmd == 'segment':
         return cmd_segment(args)
     if args.cmd == 'text-norms':

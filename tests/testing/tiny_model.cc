@@ -1,5 +1,7 @@
 #include "tests/testing/tiny_model.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 
@@ -12,19 +14,24 @@
 
 namespace itaclip::testing {
 
-checkpoint::ClipWeights MakeTinyWeights(uint64_t seed) {
+std::string TinyCheckpointPath(uint64_t seed) {
   const std::filesystem::path path = std::filesystem::path(ITACLIP_BINARY_DIR) / "test_scratch" /
                                      absl::StrCat("tiny_model_", seed, ".safetensors");
   if (!std::filesystem::exists(path)) {
     std::filesystem::create_directories(path.parent_path());
-    const std::string partial = path.string() + ".partial";
+    // A private name per process: suites running in parallel may both be writing it.
+    const std::string partial = absl::StrCat(path.string(), ".", getpid(), ".partial");
     const absl::Status written = checkpoint::WriteSafetensors(
         checkpoint::MakeRandomClipStateDict(TinyClipConfig(), seed), partial);
     if (!written.ok()) ADD_FAILURE() << written;
     std::filesystem::rename(partial, path);
   }
+  return path.string();
+}
+
+checkpoint::ClipWeights MakeTinyWeights(uint64_t seed) {
   absl::StatusOr<checkpoint::ClipWeights> weights =
-      checkpoint::LoadClip(path.string(), checkpoint::LoadOptions{});
+      checkpoint::LoadClip(TinyCheckpointPath(seed), checkpoint::LoadOptions{});
   if (!weights.ok()) {
     ADD_FAILURE() << weights.status();
     std::abort();
