@@ -2,16 +2,16 @@
 // synthetic image of a given size with a preset, then prints ms per image, crops per second,
 // images per second and peak memory. Core-only (no image codecs), so it also runs on the GPU
 // machine. Without --model it uses random weights of the full ViT-B/16 shape.
-#include <algorithm>
-#include <cstdio>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
 #include <opencv2/core.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -43,7 +43,8 @@ ABSL_FLAG(std::string, random_shape, "vit-b-16", "vit-b-16 or tiny (without --mo
 ABSL_FLAG(std::string, bpe, "", "BPE vocabulary file (required)");
 ABSL_FLAG(std::string, classes, "", "class file (default: configs/classes/PRESET.txt)");
 ABSL_FLAG(std::string, descriptions, "", "optional description file");
-ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR, "folder with presets/, templates/, classes/");
+ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
+          "folder with presets/, templates/, classes/");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or cuda:N");
 ABSL_FLAG(int, iterations, 2, "timed images (after one warm-up image)");
 ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: all cores)");
@@ -131,11 +132,11 @@ absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vo
       at::cosine_similarity(queries.embeddings.cpu(), other_queries.embeddings.cpu(), 1)
           .min()
           .item<double>();
-  std::printf("COMPARE %s(%s) vs %s(%s): label agreement %.5f, max |score diff| %.3g, "
-              "min query-embedding cosine %.6f\n",
-              model.device().str().c_str(), c10::toString(model.dtype()),
-              other->device().str().c_str(), c10::toString(other->dtype()), agreement, max_diff,
-              text_cosine);
+  std::printf(
+      "COMPARE %s(%s) vs %s(%s): label agreement %.5f, max |score diff| %.3g, "
+      "min query-embedding cosine %.6f\n",
+      model.device().str().c_str(), c10::toString(model.dtype()), other->device().str().c_str(),
+      c10::toString(other->dtype()), agreement, max_diff, text_cosine);
   return absl::OkStatus();
 }
 
@@ -144,7 +145,8 @@ absl::Status Run() {
   ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   const std::string configs = absl::GetFlag(FLAGS_configs);
   const std::string preset = absl::GetFlag(FLAGS_preset);
-  ASSIGN_OR_RETURN(pipeline::PipelineParams params, pipeline::LoadPreset(configs + "/presets", preset));
+  ASSIGN_OR_RETURN(pipeline::PipelineParams params,
+                   pipeline::LoadPreset(configs + "/presets", preset));
   ASSIGN_OR_RETURN(cv::Size size, ParseSize(absl::GetFlag(FLAGS_image_size)));
   std::string classes = absl::GetFlag(FLAGS_classes);
   if (classes.empty()) classes = configs + "/classes/" + preset + ".txt";
@@ -153,12 +155,14 @@ absl::Status Run() {
                                             params.background_first));
   ASSIGN_OR_RETURN(std::vector<std::string> templates,
                    text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer, text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
+  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
+                   text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
   ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> model, MakeModel(device));
 
   const cv::Size resized = pipeline::RescaledSize(size, params.short_side, params.long_side_limit);
   const size_t crops =
-      pipeline::SlidingWindows(resized.height, resized.width, params.crop_size, params.stride).size();
+      pipeline::SlidingWindows(resized.height, resized.width, params.crop_size, params.stride)
+          .size();
   int64_t names = 0, descriptions = 0;
   for (const text::ClassSpec& c : vocabulary.classes) {
     names += static_cast<int64_t>(c.names.size());
@@ -167,22 +171,24 @@ absl::Status Run() {
   std::printf("device=%s dtype=%s threads=%d model=%s\n", device.str().c_str(),
               c10::toString(model->dtype()), at::get_num_threads(),
               model->config().DebugString().c_str());
-  std::printf("preset=%s image=%dx%d resized=%dx%d crops=%zu vit_passes=%zu queries=%lld classes=%zu\n",
-              preset.c_str(), size.width, size.height, resized.width, resized.height, crops,
-              5 * crops, static_cast<long long>(names), vocabulary.classes.size());
+  std::printf(
+      "preset=%s image=%dx%d resized=%dx%d crops=%zu vit_passes=%zu queries=%lld classes=%zu\n",
+      preset.c_str(), size.width, size.height, resized.width, resized.height, crops, 5 * crops,
+      static_cast<long long>(names), vocabulary.classes.size());
 
   text::TextEmbedder embedder(*model, tokenizer, templates);
   absl::Time start = absl::Now();
-  ASSIGN_OR_RETURN(text::QueryEmbeddings queries, embedder.Embed(vocabulary, params.def_coefficient));
+  ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
+                   embedder.Embed(vocabulary, params.def_coefficient));
   Synchronize(device);
   const double text_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   if (absl::GetFlag(FLAGS_text)) {
     const int64_t prompts = (names + descriptions) * static_cast<int64_t>(templates.size());
-    std::printf("text: %lld names + %lld descriptions x %zu templates = %lld prompts: %.1f ms "
-                "(%.0f prompts/s)\n",
-                static_cast<long long>(names), static_cast<long long>(descriptions),
-                templates.size(), static_cast<long long>(prompts), text_ms,
-                prompts / (text_ms / 1000.0));
+    std::printf(
+        "text: %lld names + %lld descriptions x %zu templates = %lld prompts: %.1f ms "
+        "(%.0f prompts/s)\n",
+        static_cast<long long>(names), static_cast<long long>(descriptions), templates.size(),
+        static_cast<long long>(prompts), text_ms, prompts / (text_ms / 1000.0));
   }
 
   pipeline::SegmenterOptions options;
@@ -209,11 +215,12 @@ absl::Status Run() {
   }
   std::sort(totals.begin(), totals.end());
   const double median = totals.empty() ? 0 : totals[totals.size() / 2];
-  std::printf("RESULT preset=%s image=%dx%d device=%s ms_per_image=%.1f images_per_s=%.3f "
-              "crops_per_s=%.1f peak_rss_mib=%.0f peak_device_mib=%.0f\n",
-              preset.c_str(), size.width, size.height, device.str().c_str(), median,
-              1000.0 / median, crops / (median / 1000.0), Mib(PeakResidentBytes()),
-              Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
+  std::printf(
+      "RESULT preset=%s image=%dx%d device=%s ms_per_image=%.1f images_per_s=%.3f "
+      "crops_per_s=%.1f peak_rss_mib=%.0f peak_device_mib=%.0f\n",
+      preset.c_str(), size.width, size.height, device.str().c_str(), median, 1000.0 / median,
+      crops / (median / 1000.0), Mib(PeakResidentBytes()),
+      Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
   return absl::OkStatus();
 }
 

@@ -34,13 +34,15 @@ int main(int argc, char** argv) {
   if (command == "segment" && args.size() == 2) {
     status = itaclip::client::RunSegmentCommand();
   } else if (command == "tokenize") {
-    status = itaclip::client::RunTokenizeCommand(std::vector<std::string>(args.begin() + 2, args.end()));
+    status =
+        itaclip::client::RunTokenizeCommand(std::vector<std::string>(args.begin() + 2, args.end()));
   } else {
     std::fprintf(stderr, "itaclip: unknown command or stray arguments\n%s\n", kUsage);
     return 2;
   }
   if (!status.ok()) {
-    std::fprintf(stderr, "itaclip %s: %s\n", command.c_str(), std::string(status.message()).c_str());
+    std::fprintf(stderr, "itaclip %s: %s\n", command.c_str(),
+                 std::string(status.message()).c_str());
     return 1;
   }
   return 0;

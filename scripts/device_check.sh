@@ -11,7 +11,7 @@ source .debs/use-debs.sh .debs >/dev/null 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 start=$(date +%s)
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DITACLIP_CORE_ONLY=ON -DITACLIP_BUILD_TESTS=ON \
+cmake -S . -B build-gpu -DCMAKE_PREFIX_PATH="$CMAKE_PREFIX_PATH" -DCMAKE_BUILD_TYPE=Release -DITACLIP_CORE_ONLY=ON -DITACLIP_BUILD_TESTS=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 >"$out/cmake.log" 2>&1 || { tail -40 "$out/cmake.log"; exit 1; }
 grep -E "itaclip:" "$out/cmake.log"
 cmake --build build-gpu -j16 >"$out/build.log" 2>&1 || { grep -E "error|Error" "$out/build.log" | head -40; exit 1; }

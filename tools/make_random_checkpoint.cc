@@ -3,10 +3,10 @@
 // segmentations made with them exercise the code, not the method's accuracy.
 //   make_random_checkpoint --out tiny.safetensors [--format openai-safetensors|hf-safetensors|
 //                          torchscript] [--shape tiny|vit-b-16] [--dtype f16|f32] [--seed N]
+#include <ATen/ATen.h>
+
 #include <cstdio>
 #include <string>
-
-#include <ATen/ATen.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -18,7 +18,8 @@
 #include "core/checkpoint/torchscript_writer.h"
 
 ABSL_FLAG(std::string, out, "", "output file");
-ABSL_FLAG(std::string, format, "openai-safetensors", "openai-safetensors, hf-safetensors or torchscript");
+ABSL_FLAG(std::string, format, "openai-safetensors",
+          "openai-safetensors, hf-safetensors or torchscript");
 ABSL_FLAG(std::string, shape, "tiny", "tiny (widths 64, 12 layers) or vit-b-16 (the real shape)");
 ABSL_FLAG(std::string, dtype, "f16", "f16 (as OpenAI ships it) or f32");
 ABSL_FLAG(uint64_t, seed, 0, "random seed");
@@ -38,8 +39,10 @@ absl::Status Run() {
     return absl::InvalidArgumentError("--shape must be tiny or vit-b-16");
   }
   const std::string dtype = absl::GetFlag(FLAGS_dtype);
-  if (dtype != "f16" && dtype != "f32") return absl::InvalidArgumentError("--dtype must be f16 or f32");
-  checkpoint::StateDict state = checkpoint::MakeRandomClipStateDict(config, absl::GetFlag(FLAGS_seed));
+  if (dtype != "f16" && dtype != "f32")
+    return absl::InvalidArgumentError("--dtype must be f16 or f32");
+  checkpoint::StateDict state =
+      checkpoint::MakeRandomClipStateDict(config, absl::GetFlag(FLAGS_seed));
   if (dtype == "f16") {
     for (auto& [name, tensor] : state) tensor = tensor.to(at::kHalf);
   }
@@ -49,7 +52,8 @@ absl::Status Run() {
     return checkpoint::WriteSafetensors(checkpoint::OpenAiToHuggingFace(state), out);
   }
   if (format == "torchscript") return checkpoint::WriteTorchScriptArchive(state, out);
-  return absl::InvalidArgumentError("--format must be openai-safetensors, hf-safetensors or torchscript");
+  return absl::InvalidArgumentError(
+      "--format must be openai-safetensors, hf-safetensors or torchscript");
 }
 
 }  // namespace

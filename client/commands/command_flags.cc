@@ -8,8 +8,9 @@ ABSL_FLAG(std::string, bpe, "",
           "BPE vocabulary: bpe_simple_vocab_16e6.txt.gz, or a Hugging Face vocab.json/merges.txt "
           "folder");
 ABSL_FLAG(std::string, classes, "", "class file: one class per line, names separated by \", \"");
-ABSL_FLAG(std::string, descriptions, "",
-          "optional description file: one `name >=text` line per class (none for a background class)");
+ABSL_FLAG(
+    std::string, descriptions, "",
+    "optional description file: one `name >=text` line per class (none for a background class)");
 ABSL_FLAG(std::string, preset, "voc21",
           "pipeline preset: voc21, context60, coco_object, coco_stuff or cityscapes");
 ABSL_FLAG(std::vector<std::string>, set, {},

@@ -2,9 +2,8 @@
 
 #include <cstdio>
 #include <memory>
-#include <string>
-
 #include <opencv2/imgcodecs.hpp>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -44,8 +43,8 @@ void Log(const std::string& line) {
 absl::StatusOr<cv::Mat> ReadImage(const std::string& path) {
   cv::Mat image = cv::imread(path, cv::IMREAD_COLOR);
   if (image.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read image ", path,
-                                                   ": missing or not a decodable image"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read image ", path, ": missing or not a decodable image"));
   }
   return image;
 }
@@ -77,13 +76,14 @@ absl::Status RunSegmentCommand() {
                    pipeline::LoadPreset(configs + "/presets", absl::GetFlag(FLAGS_preset)));
   RETURN_IF_ERROR(pipeline::ApplyOverrides(params, absl::GetFlag(FLAGS_set)));
   ASSIGN_OR_RETURN(cv::Mat image, ReadImage(absl::GetFlag(FLAGS_image)));
-  ASSIGN_OR_RETURN(text::VocabularySpec vocabulary,
-                   text::LoadVocabularySpec(absl::GetFlag(FLAGS_classes),
-                                            absl::GetFlag(FLAGS_descriptions),
-                                            params.background_first));
+  ASSIGN_OR_RETURN(
+      text::VocabularySpec vocabulary,
+      text::LoadVocabularySpec(absl::GetFlag(FLAGS_classes), absl::GetFlag(FLAGS_descriptions),
+                               params.background_first));
   ASSIGN_OR_RETURN(std::vector<std::string> templates,
                    text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer, text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
+  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
+                   text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
   ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
 
   Log(absl::StrCat("loading ", model_path));
@@ -110,9 +110,9 @@ absl::Status RunSegmentCommand() {
   RETURN_IF_ERROR(WriteImage(absl::GetFlag(FLAGS_out), result.labels));
   if (want_scores) RETURN_IF_ERROR(WriteNpyFloat32(result.scores, absl::GetFlag(FLAGS_scores)));
   if (!absl::GetFlag(FLAGS_overlay).empty()) {
-    RETURN_IF_ERROR(WriteImage(absl::GetFlag(FLAGS_overlay),
-                               RenderOverlay(image, result.labels, queries.class_names,
-                                             result.class_pixel_counts)));
+    RETURN_IF_ERROR(WriteImage(
+        absl::GetFlag(FLAGS_overlay),
+        RenderOverlay(image, result.labels, queries.class_names, result.class_pixel_counts)));
   }
   return absl::OkStatus();
 }

@@ -13,7 +13,8 @@ namespace itaclip::client {
 absl::Status RunTokenizeCommand(const std::vector<std::string>& texts) {
   if (absl::GetFlag(FLAGS_bpe).empty()) return absl::InvalidArgumentError("--bpe is required");
   if (texts.empty()) return absl::InvalidArgumentError("no TEXT given");
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer, text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
+  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
+                   text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
   // CLIP's context length; the command has no model to read it from.
   constexpr int kContextLength = 77;
   for (const std::string& t : texts) {

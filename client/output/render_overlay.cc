@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <numeric>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -35,7 +34,8 @@ cv::Mat RenderOverlay(const cv::Mat& bgr_image, const cv::Mat& labels,
                       const std::vector<int64_t>& class_pixel_counts) {
   cv::Mat colored(bgr_image.size(), CV_8UC3);
   for (int r = 0; r < labels.rows; ++r) {
-    for (int c = 0; c < labels.cols; ++c) colored.at<cv::Vec3b>(r, c) = ClassColor(LabelAt(labels, r, c));
+    for (int c = 0; c < labels.cols; ++c)
+      colored.at<cv::Vec3b>(r, c) = ClassColor(LabelAt(labels, r, c));
   }
   cv::Mat blended;
   cv::addWeighted(bgr_image, 0.5, colored, 0.5, 0.0, blended);
@@ -60,7 +60,8 @@ cv::Mat RenderOverlay(const cv::Mat& bgr_image, const cv::Mat& labels,
                   cv::Scalar(color[0], color[1], color[2]), cv::FILLED);
     const std::string name =
         index < static_cast<int>(class_names.size()) ? class_names[index] : std::to_string(index);
-    cv::putText(canvas, absl::StrFormat("%s %.1f%%", name, 100.0 * class_pixel_counts[index] / total),
+    cv::putText(canvas,
+                absl::StrFormat("%s %.1f%%", name, 100.0 * class_pixel_counts[index] / total),
                 cv::Point(blended.cols + 30, top + 14), cv::FONT_HERSHEY_SIMPLEX, 0.45,
                 cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   }

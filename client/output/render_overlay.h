@@ -4,10 +4,9 @@
 #define ITACLIP_CLIENT_OUTPUT_RENDER_OVERLAY_H_
 
 #include <cstdint>
+#include <opencv2/core/mat.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core/mat.hpp>
 
 namespace itaclip::client {
 

@@ -1,8 +1,8 @@
 #include "client/output/write_npy.h"
 
-#include <fstream>
-
 #include <ATen/ATen.h>
+
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -2,9 +2,9 @@
 #ifndef ITACLIP_CLIENT_OUTPUT_WRITE_NPY_H_
 #define ITACLIP_CLIENT_OUTPUT_WRITE_NPY_H_
 
-#include <string>
-
 #include <ATen/core/Tensor.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 

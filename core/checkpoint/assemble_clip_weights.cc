@@ -13,17 +13,12 @@ namespace {
 
 class Converter {
  public:
-  Converter(const StateDict& dict, const LoadOptions& options)
-      : dict_(dict), options_(options) {}
+  Converter(const StateDict& dict, const LoadOptions& options) : dict_(dict), options_(options) {}
 
   // A matrix weight or its bias, in the compute dtype.
-  at::Tensor Matrix(const std::string& key) const {
-    return Convert(key, options_.dtype);
-  }
+  at::Tensor Matrix(const std::string& key) const { return Convert(key, options_.dtype); }
   // A tensor CLIP keeps in fp32 whatever the compute dtype.
-  at::Tensor Float32(const std::string& key) const {
-    return Convert(key, at::kFloat);
-  }
+  at::Tensor Float32(const std::string& key) const { return Convert(key, at::kFloat); }
 
   ResidualBlockWeights Block(const std::string& prefix) const {
     ResidualBlockWeights block;
@@ -58,45 +53,39 @@ class Converter {
 absl::StatusOr<ClipWeights> AssembleClipWeights(const StateDict& openai_named,
                                                 const ClipConfig& config,
                                                 const LoadOptions& options) {
-  if (options.dtype != at::kFloat && options.dtype != at::kHalf &&
-      options.dtype != at::kBFloat16) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("compute dtype ", c10::toString(options.dtype),
-                     " is not supported (Float, Half, BFloat16)"));
+  if (options.dtype != at::kFloat && options.dtype != at::kHalf && options.dtype != at::kBFloat16) {
+    return absl::InvalidArgumentError(absl::StrCat("compute dtype ", c10::toString(options.dtype),
+                                                   " is not supported (Float, Half, BFloat16)"));
   }
-  return GuardTorch(
-      "assembling CLIP weights", [&]() -> absl::StatusOr<ClipWeights> {
-        const Converter convert(openai_named, options);
-        ClipWeights weights;
-        weights.config = config;
+  return GuardTorch("assembling CLIP weights", [&]() -> absl::StatusOr<ClipWeights> {
+    const Converter convert(openai_named, options);
+    ClipWeights weights;
+    weights.config = config;
 
-        VisionTowerWeights& vision = weights.vision;
-        vision.conv1_weight = convert.Matrix("visual.conv1.weight");
-        vision.class_embedding = convert.Float32("visual.class_embedding");
-        vision.positional_embedding =
-            convert.Float32("visual.positional_embedding");
-        vision.ln_pre_weight = convert.Float32("visual.ln_pre.weight");
-        vision.ln_pre_bias = convert.Float32("visual.ln_pre.bias");
-        for (int64_t i = 0; i < config.vision_layers; ++i) {
-          vision.blocks.push_back(convert.Block(
-              absl::StrCat("visual.transformer.resblocks.", i, ".")));
-        }
-        vision.ln_post_weight = convert.Float32("visual.ln_post.weight");
-        vision.ln_post_bias = convert.Float32("visual.ln_post.bias");
-        vision.proj = convert.Matrix("visual.proj");
+    VisionTowerWeights& vision = weights.vision;
+    vision.conv1_weight = convert.Matrix("visual.conv1.weight");
+    vision.class_embedding = convert.Float32("visual.class_embedding");
+    vision.positional_embedding = convert.Float32("visual.positional_embedding");
+    vision.ln_pre_weight = convert.Float32("visual.ln_pre.weight");
+    vision.ln_pre_bias = convert.Float32("visual.ln_pre.bias");
+    for (int64_t i = 0; i < config.vision_layers; ++i) {
+      vision.blocks.push_back(convert.Block(absl::StrCat("visual.transformer.resblocks.", i, ".")));
+    }
+    vision.ln_post_weight = convert.Float32("visual.ln_post.weight");
+    vision.ln_post_bias = convert.Float32("visual.ln_post.bias");
+    vision.proj = convert.Matrix("visual.proj");
 
-        TextTowerWeights& text = weights.text;
-        text.token_embedding = convert.Float32("token_embedding.weight");
-        text.positional_embedding = convert.Float32("positional_embedding");
-        for (int64_t i = 0; i < config.text_layers; ++i) {
-          text.blocks.push_back(
-              convert.Block(absl::StrCat("transformer.resblocks.", i, ".")));
-        }
-        text.ln_final_weight = convert.Float32("ln_final.weight");
-        text.ln_final_bias = convert.Float32("ln_final.bias");
-        text.text_projection = convert.Matrix("text_projection");
-        return weights;
-      });
+    TextTowerWeights& text = weights.text;
+    text.token_embedding = convert.Float32("token_embedding.weight");
+    text.positional_embedding = convert.Float32("positional_embedding");
+    for (int64_t i = 0; i < config.text_layers; ++i) {
+      text.blocks.push_back(convert.Block(absl::StrCat("transformer.resblocks.", i, ".")));
+    }
+    text.ln_final_weight = convert.Float32("ln_final.weight");
+    text.ln_final_bias = convert.Float32("ln_final.bias");
+    text.text_projection = convert.Matrix("text_projection");
+    return weights;
+  });
 }
 
 }  // namespace itaclip::checkpoint

@@ -12,8 +12,7 @@ namespace itaclip::checkpoint {
 namespace {
 
 constexpr char kOpenAiMarkerKey[] = "visual.conv1.weight";
-constexpr char kHuggingFaceMarkerKey[] =
-    "vision_model.embeddings.patch_embedding.weight";
+constexpr char kHuggingFaceMarkerKey[] = "vision_model.embeddings.patch_embedding.weight";
 
 template <typename... Parts>
 absl::Status NotClip(const std::string& path, const Parts&... parts) {
@@ -35,17 +34,13 @@ absl::string_view CheckpointFormatName(CheckpointFormat format) {
   return "unknown format";
 }
 
-absl::StatusOr<CheckpointFormat> DetectCheckpointFormat(
-    const std::string& path) {
+absl::StatusOr<CheckpointFormat> DetectCheckpointFormat(const std::string& path) {
   ASSIGN_OR_RETURN(const uint64_t size, RegularFileSize(path, "checkpoint"));
   if (size == 0) return NotClip(path, "the file is empty");
-  ASSIGN_OR_RETURN(
-      const std::string start,
-      ReadFileBytes(path, 0, std::min<uint64_t>(size, 9), "checkpoint"));
-  if (start.compare(0, 4, "PK\x03\x04") == 0)
-    return CheckpointFormat::kTorchScriptArchive;
-  if (start.size() < 9)
-    return NotClip(path, "the file has only ", size, " bytes");
+  ASSIGN_OR_RETURN(const std::string start,
+                   ReadFileBytes(path, 0, std::min<uint64_t>(size, 9), "checkpoint"));
+  if (start.compare(0, 4, "PK\x03\x04") == 0) return CheckpointFormat::kTorchScriptArchive;
+  if (start.size() < 9) return NotClip(path, "the file has only ", size, " bytes");
   if (start[8] != '{') {
     return NotClip(path,
                    "unrecognised content: neither a zip archive (TorchScript, "
@@ -66,9 +61,8 @@ absl::StatusOr<CheckpointFormat> DetectCheckpointFormat(
   }
   if (openai) return CheckpointFormat::kOpenAiSafetensors;
   if (hugging_face) return CheckpointFormat::kHuggingFaceSafetensors;
-  return NotClip(path, "safetensors file with ", header.tensors.size(),
-                 " tensors but neither ", kOpenAiMarkerKey,
-                 " (OpenAI names) nor ", kHuggingFaceMarkerKey,
+  return NotClip(path, "safetensors file with ", header.tensors.size(), " tensors but neither ",
+                 kOpenAiMarkerKey, " (OpenAI names) nor ", kHuggingFaceMarkerKey,
                  " (Hugging Face names)");
 }
 

@@ -11,10 +11,10 @@
 namespace itaclip::checkpoint {
 
 enum class CheckpointFormat {
-  kTorchScriptArchive,  // zip archive (OpenAI's ViT-B-16.pt); its contents are
-                        // checked on load
-  kOpenAiSafetensors,   // safetensors with OpenAI state-dict names
-                        // (visual.conv1.weight, ...)
+  kTorchScriptArchive,      // zip archive (OpenAI's ViT-B-16.pt); its contents are
+                            // checked on load
+  kOpenAiSafetensors,       // safetensors with OpenAI state-dict names
+                            // (visual.conv1.weight, ...)
   kHuggingFaceSafetensors,  // safetensors with Hugging Face CLIPModel names
                             // (vision_model.*, ...)
 };
@@ -32,8 +32,7 @@ absl::string_view CheckpointFormatName(CheckpointFormat format);
 // empty file, unknown content or a safetensors file without CLIP keys, and the
 // safetensors header errors (truncated, bad JSON, ...) as ReadSafetensorsHeader
 // reports them.
-absl::StatusOr<CheckpointFormat> DetectCheckpointFormat(
-    const std::string& path);
+absl::StatusOr<CheckpointFormat> DetectCheckpointFormat(const std::string& path);
 
 }  // namespace itaclip::checkpoint
 

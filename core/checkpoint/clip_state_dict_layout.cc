@@ -13,8 +13,7 @@ void AddBlocks(const std::string& prefix, int64_t layers, int64_t width,
     const std::string block = absl::StrCat(prefix, i, ".");
     specs.push_back({block + "ln_1.weight", {width}, kFloat32});
     specs.push_back({block + "ln_1.bias", {width}, kFloat32});
-    specs.push_back(
-        {block + "attn.in_proj_weight", {3 * width, width}, kMatrix});
+    specs.push_back({block + "attn.in_proj_weight", {3 * width, width}, kMatrix});
     specs.push_back({block + "attn.in_proj_bias", {3 * width}, kMatrix});
     specs.push_back({block + "attn.out_proj.weight", {width, width}, kMatrix});
     specs.push_back({block + "attn.out_proj.bias", {width}, kMatrix});
@@ -38,9 +37,8 @@ std::vector<ClipTensorSpec> ClipStateDictLayout(const ClipConfig& config) {
   std::vector<ClipTensorSpec> specs;
 
   specs.push_back({"visual.class_embedding", {vw}, kFloat32});
-  specs.push_back({"visual.positional_embedding",
-                   {1 + config.grid_size * config.grid_size, vw},
-                   kFloat32});
+  specs.push_back(
+      {"visual.positional_embedding", {1 + config.grid_size * config.grid_size, vw}, kFloat32});
   specs.push_back({"visual.proj", {vw, config.embed_dim}, kMatrix});
   specs.push_back({"visual.conv1.weight", {vw, 3, patch, patch}, kMatrix});
   specs.push_back({"visual.ln_pre.weight", {vw}, kFloat32});
@@ -49,11 +47,9 @@ std::vector<ClipTensorSpec> ClipStateDictLayout(const ClipConfig& config) {
   specs.push_back({"visual.ln_post.weight", {vw}, kFloat32});
   specs.push_back({"visual.ln_post.bias", {vw}, kFloat32});
 
-  specs.push_back(
-      {"positional_embedding", {config.context_length, tw}, kFloat32});
+  specs.push_back({"positional_embedding", {config.context_length, tw}, kFloat32});
   specs.push_back({"text_projection", {tw, config.embed_dim}, kMatrix});
-  specs.push_back(
-      {"token_embedding.weight", {config.vocab_size, tw}, kFloat32});
+  specs.push_back({"token_embedding.weight", {config.vocab_size, tw}, kFloat32});
   AddBlocks("transformer.resblocks.", config.text_layers, tw, specs);
   specs.push_back({"ln_final.weight", {tw}, kFloat32});
   specs.push_back({"ln_final.bias", {tw}, kFloat32});

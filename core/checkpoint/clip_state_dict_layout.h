@@ -25,8 +25,7 @@ struct ClipTensorSpec {
                                // "visual.transformer.resblocks.0.ln_1.weight"
   std::vector<int64_t> shape;  // e.g. {768}; {} for the scalar logit_scale
   PrecisionGroup group = PrecisionGroup::kFloat32;
-  bool required =
-      true;  // false only for logit_scale, which ITACLIP does not use
+  bool required = true;  // false only for logit_scale, which ITACLIP does not use
 };
 
 // The full list for `config`, vision keys first, then text keys, then

@@ -3,9 +3,9 @@
 #ifndef ITACLIP_CORE_CHECKPOINT_CLIP_WEIGHTS_H_
 #define ITACLIP_CORE_CHECKPOINT_CLIP_WEIGHTS_H_
 
-#include <vector>
-
 #include <ATen/core/Tensor.h>
+
+#include <vector>
 
 #include "core/checkpoint/clip_config.h"
 
@@ -28,7 +28,7 @@ struct VisionTowerWeights {
   at::Tensor ln_pre_weight, ln_pre_bias;
   std::vector<ResidualBlockWeights> blocks;
   at::Tensor ln_post_weight, ln_post_bias;
-  at::Tensor proj;                  // [width, embed_dim]
+  at::Tensor proj;  // [width, embed_dim]
 };
 
 struct TextTowerWeights {
@@ -36,7 +36,7 @@ struct TextTowerWeights {
   at::Tensor positional_embedding;  // [context, width]
   std::vector<ResidualBlockWeights> blocks;
   at::Tensor ln_final_weight, ln_final_bias;
-  at::Tensor text_projection;       // [width, embed_dim]
+  at::Tensor text_projection;  // [width, embed_dim]
 };
 
 struct ClipWeights {

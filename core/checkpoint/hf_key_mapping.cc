@@ -28,8 +28,7 @@ struct NamePair {
 constexpr NamePair kDirect[] = {
     {"visual.class_embedding", "vision_model.embeddings.class_embedding"},
     {"visual.conv1.weight", "vision_model.embeddings.patch_embedding.weight"},
-    {"visual.positional_embedding",
-     "vision_model.embeddings.position_embedding.weight"},
+    {"visual.positional_embedding", "vision_model.embeddings.position_embedding.weight"},
     {"visual.ln_pre.weight", "vision_model.pre_layrnorm.weight"},
     {"visual.ln_pre.bias", "vision_model.pre_layrnorm.bias"},
     {"visual.ln_post.weight", "vision_model.post_layernorm.weight"},
@@ -79,31 +78,27 @@ constexpr NamePair kTowers[] = {
 // If `key` is "<prefix><index>.<suffix>", returns the index and sets `suffix`;
 // nullopt if the key is not under `prefix`; an error if it is but the index is
 // malformed.
-absl::StatusOr<std::optional<int64_t>> LayerIndex(const std::string& key,
-                                                  absl::string_view prefix,
+absl::StatusOr<std::optional<int64_t>> LayerIndex(const std::string& key, absl::string_view prefix,
                                                   absl::string_view* suffix) {
   if (!absl::StartsWith(key, prefix)) return std::optional<int64_t>();
   absl::string_view rest = absl::string_view(key).substr(prefix.size());
   const size_t dot = rest.find('.');
   int64_t index = -1;
   if (dot == absl::string_view::npos || dot == 0 ||
-      rest.substr(0, dot).find_first_not_of("0123456789") !=
-          absl::string_view::npos ||
+      rest.substr(0, dot).find_first_not_of("0123456789") != absl::string_view::npos ||
       !absl::SimpleAtoi(rest.substr(0, dot), &index)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed layer key ", key, ": expected ", prefix, "<index>.<name>"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed layer key ", key, ": expected ", prefix, "<index>.<name>"));
   }
   if (suffix != nullptr) *suffix = rest.substr(dot + 1);
   return std::optional<int64_t>(index);
 }
 
 // Largest layer index + 1 under `prefix` (0 if none).
-absl::StatusOr<int64_t> LayerCount(const StateDict& dict,
-                                   absl::string_view prefix) {
+absl::StatusOr<int64_t> LayerCount(const StateDict& dict, absl::string_view prefix) {
   int64_t count = 0;
   for (const auto& [key, tensor] : dict) {
-    ASSIGN_OR_RETURN(const std::optional<int64_t> index,
-                     LayerIndex(key, prefix, nullptr));
+    ASSIGN_OR_RETURN(const std::optional<int64_t> index, LayerIndex(key, prefix, nullptr));
     if (index) count = std::max(count, *index + 1);
   }
   return count;
@@ -112,18 +107,15 @@ absl::StatusOr<int64_t> LayerCount(const StateDict& dict,
 absl::StatusOr<at::Tensor> Find(const StateDict& hf, const std::string& key) {
   auto it = hf.find(key);
   if (it == hf.end() || !it->second.defined()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("missing Hugging Face key ", key));
+    return absl::InvalidArgumentError(absl::StrCat("missing Hugging Face key ", key));
   }
   return it->second;
 }
 
-absl::StatusOr<at::Tensor> Transposed(const std::string& key,
-                                      const at::Tensor& tensor) {
+absl::StatusOr<at::Tensor> Transposed(const std::string& key, const at::Tensor& tensor) {
   if (tensor.dim() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(key, " has shape ",
-                                                   ShapeString(tensor.sizes()),
-                                                   ", expected 2 dimensions"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, " has shape ", ShapeString(tensor.sizes()), ", expected 2 dimensions"));
   }
   return tensor.t().contiguous();
 }
@@ -137,35 +129,30 @@ absl::StatusOr<StateDict> MapHuggingFace(const StateDict& hf) {
     ASSIGN_OR_RETURN(const at::Tensor tensor, Find(hf, name.hf));
     ASSIGN_OR_RETURN(openai[name.openai], Transposed(name.hf, tensor));
   }
-  if (auto it = hf.find(kLogitScale); it != hf.end())
-    openai[kLogitScale] = it->second;
+  if (auto it = hf.find(kLogitScale); it != hf.end()) openai[kLogitScale] = it->second;
 
   for (const NamePair& tower : kTowers) {
     ASSIGN_OR_RETURN(const int64_t layers, LayerCount(hf, tower.hf));
     if (layers == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "missing Hugging Face key ", tower.hf, "0.* (no layers)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("missing Hugging Face key ", tower.hf, "0.* (no layers)"));
     }
     for (int64_t i = 0; i < layers; ++i) {
       const std::string hf_block = absl::StrCat(tower.hf, i, ".");
       const std::string openai_block = absl::StrCat(tower.openai, i, ".");
       for (const NamePair& name : kBlockDirect) {
-        ASSIGN_OR_RETURN(openai[openai_block + name.openai],
-                         Find(hf, hf_block + name.hf));
+        ASSIGN_OR_RETURN(openai[openai_block + name.openai], Find(hf, hf_block + name.hf));
       }
       for (const NamePair& name : kInProj) {
         std::vector<at::Tensor> parts;
         for (const char* part : kQkv) {
-          const std::string key =
-              absl::StrCat(hf_block, "self_attn.", part, "_proj.", name.hf);
+          const std::string key = absl::StrCat(hf_block, "self_attn.", part, "_proj.", name.hf);
           ASSIGN_OR_RETURN(at::Tensor tensor, Find(hf, key));
-          if (tensor.dim() == 0 ||
-              (!parts.empty() && tensor.sizes() != parts[0].sizes())) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                key, " has shape ", ShapeString(tensor.sizes()), ", expected ",
-                parts.empty() ? "at least 1 dimension"
-                              : ShapeString(parts[0].sizes()),
-                " like q_proj"));
+          if (tensor.dim() == 0 || (!parts.empty() && tensor.sizes() != parts[0].sizes())) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(key, " has shape ", ShapeString(tensor.sizes()), ", expected ",
+                             parts.empty() ? "at least 1 dimension" : ShapeString(parts[0].sizes()),
+                             " like q_proj"));
           }
           parts.push_back(std::move(tensor));
         }
@@ -186,12 +173,10 @@ const char* HfName(const NamePair (&pairs)[N], absl::string_view openai) {
 }
 
 // Adds the HF tensor(s) of a per-layer OpenAI key; other keys are dropped.
-void MapOpenAiLayerKey(const std::string& key, const at::Tensor& tensor,
-                       StateDict& hf) {
+void MapOpenAiLayerKey(const std::string& key, const at::Tensor& tensor, StateDict& hf) {
   for (const NamePair& tower : kTowers) {
     absl::string_view suffix;
-    const absl::StatusOr<std::optional<int64_t>> index =
-        LayerIndex(key, tower.openai, &suffix);
+    const absl::StatusOr<std::optional<int64_t>> index = LayerIndex(key, tower.openai, &suffix);
     if (!index.ok() || !index->has_value()) continue;
     const std::string hf_block = absl::StrCat(tower.hf, **index, ".");
     if (const char* name = HfName(kBlockDirect, suffix)) {
@@ -199,8 +184,7 @@ void MapOpenAiLayerKey(const std::string& key, const at::Tensor& tensor,
     } else if (const char* kind = HfName(kInProj, suffix)) {
       const std::vector<at::Tensor> parts = tensor.chunk(3, 0);
       for (size_t p = 0; p < parts.size() && p < 3; ++p) {
-        hf[absl::StrCat(hf_block, "self_attn.", kQkv[p], "_proj.", kind)] =
-            parts[p];
+        hf[absl::StrCat(hf_block, "self_attn.", kQkv[p], "_proj.", kind)] = parts[p];
       }
     }
     return;
@@ -210,8 +194,7 @@ void MapOpenAiLayerKey(const std::string& key, const at::Tensor& tensor,
 }  // namespace
 
 absl::StatusOr<StateDict> HuggingFaceToOpenAi(const StateDict& hf) {
-  return GuardTorch("Hugging Face key mapping",
-                    [&] { return MapHuggingFace(hf); });
+  return GuardTorch("Hugging Face key mapping", [&] { return MapHuggingFace(hf); });
 }
 
 StateDict OpenAiToHuggingFace(const StateDict& openai) {

@@ -3,8 +3,7 @@
 namespace itaclip::checkpoint {
 namespace {
 
-ClipConfig WithWidths(int64_t vision_width, int64_t text_width,
-                      int64_t embed_dim) {
+ClipConfig WithWidths(int64_t vision_width, int64_t text_width, int64_t embed_dim) {
   ClipConfig c;
   c.vision_width = vision_width;
   c.vision_layers = 12;

@@ -20,12 +20,10 @@ namespace {
 // Puts "checkpoint <path>: " in front of errors that do not name the file
 // themselves.
 absl::Status InCheckpoint(const std::string& path, const absl::Status& status) {
-  return absl::Status(
-      status.code(), absl::StrCat("checkpoint ", path, ": ", status.message()));
+  return absl::Status(status.code(), absl::StrCat("checkpoint ", path, ": ", status.message()));
 }
 
-absl::StatusOr<StateDict> ReadOpenAiNamed(const std::string& path,
-                                          CheckpointFormat format) {
+absl::StatusOr<StateDict> ReadOpenAiNamed(const std::string& path, CheckpointFormat format) {
   switch (format) {
     case CheckpointFormat::kTorchScriptArchive:
       return ReadTorchScriptArchive(path);
@@ -38,12 +36,10 @@ absl::StatusOr<StateDict> ReadOpenAiNamed(const std::string& path,
       return openai;
     }
   }
-  return absl::InternalError(
-      absl::StrCat("checkpoint ", path, ": unhandled format"));
+  return absl::InternalError(absl::StrCat("checkpoint ", path, ": unhandled format"));
 }
 
-absl::StatusOr<ClipWeights> Load(const std::string& path,
-                                 const LoadOptions& options) {
+absl::StatusOr<ClipWeights> Load(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(const CheckpointFormat format, DetectCheckpointFormat(path));
   ASSIGN_OR_RETURN(const StateDict dict, ReadOpenAiNamed(path, format));
   absl::StatusOr<ClipConfig> config = InferClipConfig(dict);
@@ -51,18 +47,15 @@ absl::StatusOr<ClipWeights> Load(const std::string& path,
   if (absl::Status valid = ValidateClipStateDict(dict, *config); !valid.ok()) {
     return InCheckpoint(path, valid);
   }
-  absl::StatusOr<ClipWeights> weights =
-      AssembleClipWeights(dict, *config, options);
+  absl::StatusOr<ClipWeights> weights = AssembleClipWeights(dict, *config, options);
   if (!weights.ok()) return InCheckpoint(path, weights.status());
   return weights;
 }
 
 }  // namespace
 
-absl::StatusOr<ClipWeights> LoadClip(const std::string& path,
-                                     const LoadOptions& options) {
-  return GuardTorch(absl::StrCat("checkpoint ", path),
-                    [&] { return Load(path, options); });
+absl::StatusOr<ClipWeights> LoadClip(const std::string& path, const LoadOptions& options) {
+  return GuardTorch(absl::StrCat("checkpoint ", path), [&] { return Load(path, options); });
 }
 
 }  // namespace itaclip::checkpoint

@@ -6,10 +6,10 @@
 #ifndef ITACLIP_CORE_CHECKPOINT_LOAD_CLIP_H_
 #define ITACLIP_CORE_CHECKPOINT_LOAD_CLIP_H_
 
-#include <string>
-
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "core/checkpoint/clip_weights.h"
@@ -18,8 +18,8 @@ namespace itaclip::checkpoint {
 
 struct LoadOptions {
   c10::Device device = c10::Device(c10::kCPU);
-  // Dtype of the matrix weights (conv1, linear layers, proj, text_projection). LayerNorm parameters,
-  // embeddings and positional embeddings are always fp32, as in CLIP's convert_weights.
+  // Dtype of the matrix weights (conv1, linear layers, proj, text_projection). LayerNorm
+  // parameters, embeddings and positional embeddings are always fp32, as in CLIP's convert_weights.
   c10::ScalarType dtype = c10::kFloat;
 };
 

@@ -39,30 +39,29 @@ enum class Distribution { kNormal, kUniform };
 // from SplitMix64(stream + j) alone (the two Box-Muller outputs, or the two
 // halves of the bits), so the values do not depend on how the work is split
 // between threads.
-at::Tensor Random(at::IntArrayRef shape, uint64_t stream,
-                  Distribution distribution, float mean, float scale) {
+at::Tensor Random(at::IntArrayRef shape, uint64_t stream, Distribution distribution, float mean,
+                  float scale) {
   at::Tensor tensor = at::empty(shape, at::kFloat);
   float* data = tensor.data_ptr<float>();
   const int64_t numel = tensor.numel();
   constexpr float kTwoPi = 6.28318530717958647692f;
-  at::parallel_for(
-      0, (numel + 1) / 2, 1 << 13, [&](int64_t begin, int64_t end) {
-        for (int64_t j = begin; j < end; ++j) {
-          const uint64_t bits = SplitMix64(stream + static_cast<uint64_t>(j));
-          float x0, x1;
-          if (distribution == Distribution::kNormal) {
-            const float radius = std::sqrt(-2.0f * std::log(Uniform(bits)));
-            const float angle = kTwoPi * Uniform(bits << 24);
-            x0 = radius * std::cos(angle);
-            x1 = radius * std::sin(angle);
-          } else {
-            x0 = 2.0f * Uniform(bits) - 1.0f;
-            x1 = 2.0f * Uniform(bits << 24) - 1.0f;
-          }
-          data[2 * j] = mean + scale * x0;
-          if (2 * j + 1 < numel) data[2 * j + 1] = mean + scale * x1;
-        }
-      });
+  at::parallel_for(0, (numel + 1) / 2, 1 << 13, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j) {
+      const uint64_t bits = SplitMix64(stream + static_cast<uint64_t>(j));
+      float x0, x1;
+      if (distribution == Distribution::kNormal) {
+        const float radius = std::sqrt(-2.0f * std::log(Uniform(bits)));
+        const float angle = kTwoPi * Uniform(bits << 24);
+        x0 = radius * std::cos(angle);
+        x1 = radius * std::sin(angle);
+      } else {
+        x0 = 2.0f * Uniform(bits) - 1.0f;
+        x1 = 2.0f * Uniform(bits << 24) - 1.0f;
+      }
+      data[2 * j] = mean + scale * x0;
+      if (2 * j + 1 < numel) data[2 * j + 1] = mean + scale * x1;
+    }
+  });
   return tensor;
 }
 
@@ -73,18 +72,16 @@ StateDict MakeRandomClipStateDict(const ClipConfig& config, uint64_t seed) {
   for (const ClipTensorSpec& spec : ClipStateDictLayout(config)) {
     const std::string& key = spec.key;
     const bool visual = absl::StartsWith(key, "visual.");
-    const auto width =
-        static_cast<double>(visual ? config.vision_width : config.text_width);
-    const auto layers =
-        static_cast<double>(visual ? config.vision_layers : config.text_layers);
+    const auto width = static_cast<double>(visual ? config.vision_width : config.text_width);
+    const auto layers = static_cast<double>(visual ? config.vision_layers : config.text_layers);
     const double attn_std = std::pow(width, -0.5);
     const double proj_std = attn_std * std::pow(2.0 * layers, -0.5);
     const double fc_std = std::pow(2.0 * width, -0.5);
     const uint64_t stream = SplitMix64(seed ^ HashKey(key));
 
     auto normal = [&](double mean, double std) {
-      return Random(spec.shape, stream, Distribution::kNormal,
-                    static_cast<float>(mean), static_cast<float>(std));
+      return Random(spec.shape, stream, Distribution::kNormal, static_cast<float>(mean),
+                    static_cast<float>(std));
     };
     at::Tensor tensor;
     if (key == "logit_scale") {
@@ -94,12 +91,9 @@ StateDict MakeRandomClipStateDict(const ClipConfig& config, uint64_t seed) {
     } else if (key == "positional_embedding") {
       tensor = normal(0.0, 0.01);
     } else if (key == "visual.conv1.weight") {
-      const double bound =
-          std::pow(3.0 * config.patch_size * config.patch_size, -0.5);
-      tensor = Random(spec.shape, stream, Distribution::kUniform, 0.0f,
-                      static_cast<float>(bound));
-    } else if (absl::StrContains(key, "ln_") &&
-               absl::EndsWith(key, ".weight")) {
+      const double bound = std::pow(3.0 * config.patch_size * config.patch_size, -0.5);
+      tensor = Random(spec.shape, stream, Distribution::kUniform, 0.0f, static_cast<float>(bound));
+    } else if (absl::StrContains(key, "ln_") && absl::EndsWith(key, ".weight")) {
       tensor = normal(1.0, 0.05);
     } else if (absl::StrContains(key, "ln_") && absl::EndsWith(key, ".bias")) {
       tensor = normal(0.0, 0.05);

@@ -31,14 +31,12 @@ constexpr DtypeEntry kDtypes[] = {{"F16", c10::kHalf, 2},
 
 template <typename... Parts>
 absl::Status Invalid(const std::string& path, const Parts&... parts) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("safetensors ", path, ": ", parts...));
+  return absl::InvalidArgumentError(absl::StrCat("safetensors ", path, ": ", parts...));
 }
 
 uint64_t DecodeLittleEndian64(const std::string& bytes) {
   uint64_t value = 0;
-  for (int i = 7; i >= 0; --i)
-    value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
   return value;
 }
 
@@ -46,20 +44,17 @@ uint64_t DecodeLittleEndian64(const std::string& bytes) {
 std::optional<uint64_t> NonNegativeInteger(const Json& value) {
   if (!value.is_number_unsigned()) return std::nullopt;
   const auto number = value.get<uint64_t>();
-  if (number > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-    return std::nullopt;
+  if (number > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
   return number;
 }
 
 // Parses and checks one header entry, except for its position within the data
 // section.
-absl::StatusOr<SafetensorsTensorInfo> ParseEntry(const std::string& name,
-                                                 const Json& entry) {
+absl::StatusOr<SafetensorsTensorInfo> ParseEntry(const std::string& name, const Json& entry) {
   SafetensorsTensorInfo info;
   info.name = name;
   if (!entry.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tensor '", name, "': entry is not an object"));
+    return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "': entry is not an object"));
   }
   const auto dtype = entry.find("dtype");
   const auto shape = entry.find("shape");
@@ -73,8 +68,8 @@ absl::StatusOr<SafetensorsTensorInfo> ParseEntry(const std::string& name,
         absl::StrCat("tensor '", name, "': missing or non-array \"shape\""));
   }
   if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tensor '", name, "': \"data_offsets\" must be an array [begin, end]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tensor '", name, "': \"data_offsets\" must be an array [begin, end]"));
   }
 
   info.dtype_name = dtype->get<std::string>();
@@ -83,27 +78,24 @@ absl::StatusOr<SafetensorsTensorInfo> ParseEntry(const std::string& name,
     if (info.dtype_name == candidate.name) found = &candidate;
   }
   if (found == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tensor '", name, "' has unsupported dtype ", info.dtype_name,
-        " (supported: F16, BF16, F32, F64, I64)"));
+    return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' has unsupported dtype ",
+                                                   info.dtype_name,
+                                                   " (supported: F16, BF16, F32, F64, I64)"));
   }
   info.dtype = found->dtype;
 
   // Overflow-checked numel * element size; the bound keeps every intermediate
   // below 2^63.
   uint64_t bytes = found->size;
-  constexpr uint64_t kLimit =
-      static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  constexpr uint64_t kLimit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   for (const Json& dim : *shape) {
     const std::optional<uint64_t> size = NonNegativeInteger(dim);
     if (!size) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "tensor '", name,
-          "': shape has a dimension that is not a non-negative integer"));
+          "tensor '", name, "': shape has a dimension that is not a non-negative integer"));
     }
     if (*size != 0 && bytes > kLimit / *size) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("tensor '", name, "': shape is too large"));
+      return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "': shape is too large"));
     }
     bytes *= *size;
     info.shape.push_back(static_cast<int64_t>(*size));
@@ -118,36 +110,30 @@ absl::StatusOr<SafetensorsTensorInfo> ParseEntry(const std::string& name,
                      "begin <= end"));
   }
   if (*end - *begin != bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tensor '", name, "': data_offsets [", *begin, ", ", *end,
-                     "] hold ", *end - *begin, " bytes, but ", info.dtype_name,
-                     " ", ShapeString(info.shape), " needs ", bytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tensor '", name, "': data_offsets [", *begin, ", ", *end, "] hold ", *end - *begin,
+        " bytes, but ", info.dtype_name, " ", ShapeString(info.shape), " needs ", bytes));
   }
   info.begin = *begin;
   info.end = *end;
   return info;
 }
 
-absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path,
-                                              uint64_t file_size) {
+absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path, uint64_t file_size) {
   SafetensorsHeader header;
   header.file_size = file_size;
   if (file_size < 8) {
-    return Invalid(path, "file has ", file_size,
-                   " bytes, fewer than the 8-byte header length");
+    return Invalid(path, "file has ", file_size, " bytes, fewer than the 8-byte header length");
   }
-  ASSIGN_OR_RETURN(const std::string prefix,
-                   ReadFileBytes(path, 0, 8, "safetensors"));
+  ASSIGN_OR_RETURN(const std::string prefix, ReadFileBytes(path, 0, 8, "safetensors"));
   header.header_length = DecodeLittleEndian64(prefix);
   if (header.header_length > kMaxSafetensorsHeaderBytes) {
-    return Invalid(path, "header length ", header.header_length,
-                   " exceeds the limit of ", kMaxSafetensorsHeaderBytes,
-                   " bytes");
+    return Invalid(path, "header length ", header.header_length, " exceeds the limit of ",
+                   kMaxSafetensorsHeaderBytes, " bytes");
   }
   if (8 + header.header_length > file_size) {
-    return Invalid(path, "truncated: header says ", 8 + header.header_length,
-                   " bytes, file has ", file_size,
-                   " (the JSON header runs past the end)");
+    return Invalid(path, "truncated: header says ", 8 + header.header_length, " bytes, file has ",
+                   file_size, " (the JSON header runs past the end)");
   }
   ASSIGN_OR_RETURN(const std::string text,
                    ReadFileBytes(path, 8, header.header_length, "safetensors"));
@@ -175,11 +161,10 @@ absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path,
     if (info.end > data_size && first_outside == nullptr) first_outside = &info;
   }
   if (first_outside != nullptr) {
-    return Invalid(
-        path, "truncated: header says ", 8 + header.header_length + max_end,
-        " bytes, file has ", file_size, " (tensor '", first_outside->name,
-        "' data_offsets [", first_outside->begin, ", ", first_outside->end,
-        "] run past the ", data_size, "-byte data section)");
+    return Invalid(path, "truncated: header says ", 8 + header.header_length + max_end,
+                   " bytes, file has ", file_size, " (tensor '", first_outside->name,
+                   "' data_offsets [", first_outside->begin, ", ", first_outside->end,
+                   "] run past the ", data_size, "-byte data section)");
   }
 
   std::vector<const SafetensorsTensorInfo*> by_offset;
@@ -190,8 +175,8 @@ absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path,
             [](const auto* a, const auto* b) { return a->begin < b->begin; });
   for (size_t i = 1; i < by_offset.size(); ++i) {
     if (by_offset[i]->begin < by_offset[i - 1]->end) {
-      return Invalid(path, "tensors '", by_offset[i - 1]->name, "' and '",
-                     by_offset[i]->name, "' overlap");
+      return Invalid(path, "tensors '", by_offset[i - 1]->name, "' and '", by_offset[i]->name,
+                     "' overlap");
     }
   }
   return header;
@@ -199,10 +184,8 @@ absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path,
 
 }  // namespace
 
-absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(const uint64_t file_size,
-                   RegularFileSize(path, "safetensors"));
+absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(const std::string& path) {
+  ASSIGN_OR_RETURN(const uint64_t file_size, RegularFileSize(path, "safetensors"));
   return ParseHeader(path, file_size);
 }
 

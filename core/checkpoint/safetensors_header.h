@@ -24,15 +24,14 @@ struct SafetensorsTensorInfo {
                            // "F64" or "I64"
   c10::ScalarType dtype = c10::kFloat;
   std::vector<int64_t> shape;  // {} for a scalar
-  uint64_t begin = 0;  // byte offsets relative to the start of the data section
+  uint64_t begin = 0;          // byte offsets relative to the start of the data section
   uint64_t end = 0;
 };
 
 struct SafetensorsHeader {
   uint64_t file_size = 0;
-  uint64_t header_length = 0;  // N: the data section starts at byte 8 + N
-  std::vector<SafetensorsTensorInfo>
-      tensors;  // sorted by name; "__metadata__" is not a tensor
+  uint64_t header_length = 0;                  // N: the data section starts at byte 8 + N
+  std::vector<SafetensorsTensorInfo> tensors;  // sorted by name; "__metadata__" is not a tensor
 };
 
 // Reads and checks the header of `path` without reading tensor data. Checks:
@@ -46,8 +45,7 @@ struct SafetensorsHeader {
 // for a missing file; INVALID_ARGUMENT otherwise, e.g. "truncated: header says
 // N bytes, file has M", "header is not valid JSON: ...", "tensor 'x' has
 // unsupported dtype I8 ...".
-absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(
-    const std::string& path);
+absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(const std::string& path);
 
 }  // namespace itaclip::checkpoint
 

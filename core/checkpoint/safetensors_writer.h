@@ -18,8 +18,7 @@ namespace itaclip::checkpoint {
 // Thread-safe for distinct paths. Errors: INVALID_ARGUMENT for an undefined
 // tensor, another dtype (naming the tensor) or the reserved name
 // "__metadata__"; INTERNAL when the file cannot be written.
-absl::Status WriteSafetensors(const StateDict& tensors,
-                              const std::string& path);
+absl::Status WriteSafetensors(const StateDict& tensors, const std::string& path);
 
 }  // namespace itaclip::checkpoint
 

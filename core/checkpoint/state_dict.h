@@ -2,10 +2,10 @@
 #ifndef ITACLIP_CORE_CHECKPOINT_STATE_DICT_H_
 #define ITACLIP_CORE_CHECKPOINT_STATE_DICT_H_
 
+#include <ATen/core/Tensor.h>
+
 #include <map>
 #include <string>
-
-#include <ATen/core/Tensor.h>
 
 namespace itaclip::checkpoint {
 

@@ -24,17 +24,15 @@ absl::StatusOr<StateDict> ReadTorchScriptArchive(const std::string& path) {
     // The first line of the message says what was wrong; the rest is a C++
     // stack trace.
     std::string reason = e.what_without_backtrace();
-    if (const size_t newline = reason.find('\n');
-        newline != std::string::npos) {
+    if (const size_t newline = reason.find('\n'); newline != std::string::npos) {
       reason.resize(newline);
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": not a loadable TorchScript archive: ", reason,
-        " (a plain torch.save state dict is not one; convert it to "
-        "safetensors)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": not a loadable TorchScript archive: ", reason,
+                     " (a plain torch.save state dict is not one; convert it to "
+                     "safetensors)"));
   } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(what, ": out of host memory"));
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": out of host memory"));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": not a loadable TorchScript archive: ", e.what()));

@@ -22,8 +22,7 @@ namespace itaclip::checkpoint {
 // Errors: INVALID_ARGUMENT for an undefined tensor, an empty key component
 // ("a..b"), or a key that is both a parameter and a module prefix ("a" and
 // "a.b"); INTERNAL when saving fails.
-absl::Status WriteTorchScriptArchive(const StateDict& openai_named,
-                                     const std::string& path);
+absl::Status WriteTorchScriptArchive(const StateDict& openai_named, const std::string& path);
 
 }  // namespace itaclip::checkpoint
 

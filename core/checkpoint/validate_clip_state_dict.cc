@@ -8,8 +8,7 @@
 
 namespace itaclip::checkpoint {
 
-absl::Status ValidateClipStateDict(const StateDict& openai_named,
-                                   const ClipConfig& config) {
+absl::Status ValidateClipStateDict(const StateDict& openai_named, const ClipConfig& config) {
   for (const ClipTensorSpec& spec : ClipStateDictLayout(config)) {
     auto it = openai_named.find(spec.key);
     if (it == openai_named.end() || !it->second.defined()) {
@@ -18,14 +17,14 @@ absl::Status ValidateClipStateDict(const StateDict& openai_named,
     }
     const at::Tensor& tensor = it->second;
     if (tensor.sizes() != c10::IntArrayRef(spec.shape)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(spec.key, " has shape ", ShapeString(tensor.sizes()),
-                       ", expected ", ShapeString(spec.shape)));
+      return absl::InvalidArgumentError(absl::StrCat(spec.key, " has shape ",
+                                                     ShapeString(tensor.sizes()), ", expected ",
+                                                     ShapeString(spec.shape)));
     }
     if (!c10::isFloatingType(tensor.scalar_type())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          spec.key, " has dtype ", c10::toString(tensor.scalar_type()),
-          ", expected a floating-point type"));
+      return absl::InvalidArgumentError(absl::StrCat(spec.key, " has dtype ",
+                                                     c10::toString(tensor.scalar_type()),
+                                                     ", expected a floating-point type"));
     }
   }
   return absl::OkStatus();

@@ -16,8 +16,7 @@ namespace itaclip::checkpoint {
 // for the first problem in layout order: "missing key visual.ln_post.bias",
 // "visual.proj has shape [768, 256], expected [768, 512]" or "visual.proj has
 // dtype Long, expected a floating-point type".
-absl::Status ValidateClipStateDict(const StateDict& openai_named,
-                                   const ClipConfig& config);
+absl::Status ValidateClipStateDict(const StateDict& openai_named, const ClipConfig& config);
 
 }  // namespace itaclip::checkpoint
 

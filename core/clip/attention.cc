@@ -1,8 +1,8 @@
 #include "core/clip/attention.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
+
+#include <cmath>
 
 namespace itaclip::clip {
 namespace {

@@ -10,8 +10,8 @@ namespace itaclip::clip {
 at::Tensor ScaledDotProductAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                      const at::Tensor& additive_mask);
 
-// ITACLIP's self-self attention map (spec §1.5): softmax(q qᵀ/8) + softmax(k kᵀ/8), summed (each row
-// sums to 2), [N, heads, L, L]. The softmax runs over the key axis in the input dtype.
+// ITACLIP's self-self attention map (spec §1.5): softmax(q qᵀ/8) + softmax(k kᵀ/8), summed (each
+// row sums to 2), [N, heads, L, L]. The softmax runs over the key axis in the input dtype.
 at::Tensor SelfSelfAttentionMap(const at::Tensor& q, const at::Tensor& k);
 
 }  // namespace itaclip::clip

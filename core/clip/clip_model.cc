@@ -1,11 +1,11 @@
 #include "core/clip/clip_model.h"
 
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
 #include <algorithm>
 #include <numeric>
 #include <utility>
-
-#include <ATen/ATen.h>
-#include <c10/core/InferenceMode.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,12 +24,14 @@ absl::Status CheckSequences(const std::vector<std::vector<int32_t>>& sequences,
     const std::vector<int32_t>& ids = sequences[i];
     if (ids.size() < 2 || static_cast<int64_t>(ids.size()) > config.context_length) {
       return absl::InvalidArgumentError(absl::StrCat("text sequence ", i, " has ", ids.size(),
-                                                     " tokens; expected 2..", config.context_length));
+                                                     " tokens; expected 2..",
+                                                     config.context_length));
     }
     for (int32_t id : ids) {
       if (id < 0 || id >= config.vocab_size) {
         return absl::InvalidArgumentError(absl::StrCat("text sequence ", i, " has token id ", id,
-                                                       " outside the vocabulary of ", config.vocab_size));
+                                                       " outside the vocabulary of ",
+                                                       config.vocab_size));
       }
     }
     if (*std::max_element(ids.begin(), ids.end()) != ids.back()) {
@@ -48,9 +50,11 @@ absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(const std::string& pa
   ASSIGN_OR_RETURN(checkpoint::ClipWeights weights,
                    checkpoint::LoadClip(path, checkpoint::LoadOptions{device, dtype}));
   if (weights.config.vision_layers < 11) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "checkpoint ", path, ": ITACLIP needs at least 11 vision blocks (maps at blocks 6, 7, 9 and "
-        "a last block), this one has ", weights.config.vision_layers));
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", path,
+                     ": ITACLIP needs at least 11 vision blocks (maps at blocks 6, 7, 9 and "
+                     "a last block), this one has ",
+                     weights.config.vision_layers));
   }
   return std::make_unique<ClipModel>(std::move(weights));
 }
@@ -63,10 +67,11 @@ c10::ScalarType ClipModel::dtype() const { return weights_.vision.proj.scalar_ty
 
 absl::StatusOr<at::Tensor> ClipModel::EncodeImages(const at::Tensor& images) const {
   const int64_t patch = weights_.config.patch_size;
-  if (images.dim() != 4 || images.size(1) != 3 || images.size(2) < patch || images.size(3) < patch) {
-    return absl::InvalidArgumentError(absl::StrCat("images must be [N, 3, h, w] with h, w >= ",
-                                                   patch, "; got [",
-                                                   absl::StrJoin(images.sizes(), ", "), "]"));
+  if (images.dim() != 4 || images.size(1) != 3 || images.size(2) < patch ||
+      images.size(3) < patch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("images must be [N, 3, h, w] with h, w >= ", patch, "; got [",
+                     absl::StrJoin(images.sizes(), ", "), "]"));
   }
   return GuardTorch("vision forward", [&]() -> absl::StatusOr<at::Tensor> {
     c10::InferenceMode inference;
@@ -74,8 +79,8 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeImages(const at::Tensor& images) con
   });
 }
 
-absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(const std::vector<std::vector<int32_t>>& sequences,
-                                                  int64_t max_batch) const {
+absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
+    const std::vector<std::vector<int32_t>>& sequences, int64_t max_batch) const {
   RETURN_IF_ERROR(CheckSequences(sequences, weights_.config));
   return GuardTorch("text forward", [&]() -> absl::StatusOr<at::Tensor> {
     c10::InferenceMode inference;

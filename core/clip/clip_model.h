@@ -2,14 +2,14 @@
 #ifndef ITACLIP_CORE_CLIP_CLIP_MODEL_H_
 #define ITACLIP_CORE_CLIP_CLIP_MODEL_H_
 
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <ATen/core/Tensor.h>
-#include <c10/core/Device.h>
-#include <c10/core/ScalarType.h>
 
 #include "absl/status/statusor.h"
 #include "core/checkpoint/clip_weights.h"
@@ -21,8 +21,8 @@ class ClipModel {
  public:
   // Loads any supported checkpoint format (see checkpoint/load_clip.h) onto `device`, with matrix
   // weights in `dtype` (fp16 on CUDA as the reference, fp32 on CPU).
-  static absl::StatusOr<std::unique_ptr<ClipModel>> Load(const std::string& path, c10::Device device,
-                                                         c10::ScalarType dtype);
+  static absl::StatusOr<std::unique_ptr<ClipModel>> Load(const std::string& path,
+                                                         c10::Device device, c10::ScalarType dtype);
 
   explicit ClipModel(checkpoint::ClipWeights weights);
 

@@ -2,9 +2,9 @@
 #ifndef ITACLIP_CORE_CLIP_POSITIONAL_EMBEDDING_H_
 #define ITACLIP_CORE_CLIP_POSITIONAL_EMBEDDING_H_
 
-#include <cstdint>
-
 #include <ATen/core/Tensor.h>
+
+#include <cstdint>
 
 namespace itaclip::clip {
 

@@ -1,8 +1,8 @@
 #include "core/clip/text_transformer.h"
 
-#include <limits>
-
 #include <ATen/ATen.h>
+
+#include <limits>
 
 #include "core/clip/residual_block.h"
 #include "core/clip/transformer_ops.h"
@@ -14,9 +14,9 @@ at::Tensor TextForward(const checkpoint::ClipWeights& weights, const at::Tensor&
   const checkpoint::TextTowerWeights& text = weights.text;
   const c10::ScalarType dtype = text.text_projection.scalar_type();
   const int64_t length = tokens.size(1);
-  at::Tensor x = (at::embedding(text.token_embedding, tokens) +
-                  text.positional_embedding.slice(0, 0, length))
-                     .to(dtype);
+  at::Tensor x =
+      (at::embedding(text.token_embedding, tokens) + text.positional_embedding.slice(0, 0, length))
+          .to(dtype);
   const at::Tensor causal_mask =
       at::full({length, length}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
   for (const checkpoint::ResidualBlockWeights& block : text.blocks) {

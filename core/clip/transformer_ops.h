@@ -4,9 +4,9 @@
 #ifndef ITACLIP_CORE_CLIP_TRANSFORMER_OPS_H_
 #define ITACLIP_CORE_CLIP_TRANSFORMER_OPS_H_
 
-#include <cstdint>
-
 #include <ATen/core/Tensor.h>
+
+#include <cstdint>
 
 namespace itaclip::clip {
 

@@ -1,9 +1,9 @@
 #include "core/clip/vision_transformer.h"
 
+#include <ATen/ATen.h>
+
 #include <algorithm>
 #include <iterator>
-
-#include <ATen/ATen.h>
 
 #include "core/clip/positional_embedding.h"
 #include "core/clip/residual_block.h"
@@ -19,7 +19,8 @@ at::Tensor EmbedPatches(const checkpoint::VisionTowerWeights& vision, const at::
   const int64_t n = patches.size(0), width = patches.size(1);
   const int64_t rows = patches.size(2), cols = patches.size(3);
   at::Tensor tokens = patches.flatten(2).transpose(1, 2);  // [N, rows*cols, width], row-major
-  at::Tensor cls = vision.class_embedding.to(tokens.scalar_type()).view({1, 1, width}).expand({n, 1, width});
+  at::Tensor cls =
+      vision.class_embedding.to(tokens.scalar_type()).view({1, 1, width}).expand({n, 1, width});
   at::Tensor positional = InterpolatePositionalEmbedding(vision.positional_embedding, rows, cols);
   return at::cat({cls, tokens}, 1) + positional.to(tokens.scalar_type());
 }
@@ -30,7 +31,8 @@ at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at
   const checkpoint::VisionTowerWeights& vision = weights.vision;
   const int64_t heads = weights.config.vision_heads;
   const int64_t last = static_cast<int64_t>(vision.blocks.size()) - 1;
-  at::Tensor x = LayerNormFp32(EmbedPatches(vision, images), vision.ln_pre_weight, vision.ln_pre_bias);
+  at::Tensor x =
+      LayerNormFp32(EmbedPatches(vision, images), vision.ln_pre_weight, vision.ln_pre_bias);
 
   at::Tensor mid_sum;
   for (int64_t i = 0; i < last; ++i) {

@@ -1,6 +1,6 @@
 // The ITACLIP vision tower (spec §1.3): CLIP's ViT with self-self attention maps taken at 0-based
-// blocks 6, 7 and 9, a last block that uses the fused map, keeps the residual and skips the MLP, and
-// ln_post + proj applied to every token.
+// blocks 6, 7 and 9, a last block that uses the fused map, keeps the residual and skips the MLP,
+// and ln_post + proj applied to every token.
 #ifndef ITACLIP_CORE_CLIP_VISION_TRANSFORMER_H_
 #define ITACLIP_CORE_CLIP_VISION_TRANSFORMER_H_
 
@@ -14,8 +14,9 @@ namespace itaclip::clip {
 inline constexpr int kItaclipMidBlocks[] = {6, 7, 9};
 
 // images: [N, 3, h, w], normalised RGB, already in the weights' dtype and device. Pixels past
-// 16·⌊h/16⌋ (resp. w) are dropped by the stride-16 patch embedding. Returns [N, 1 + gh·gw, embed_dim]
-// in the weights' dtype; token 0 is CLS. Requires at least 10 blocks (the mid maps need block 9).
+// 16·⌊h/16⌋ (resp. w) are dropped by the stride-16 patch embedding. Returns [N, 1 + gh·gw,
+// embed_dim] in the weights' dtype; token 0 is CLS. Requires at least 10 blocks (the mid maps need
+// block 9).
 at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images);
 
 }  // namespace itaclip::clip

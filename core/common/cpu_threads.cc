@@ -1,9 +1,9 @@
 #include "core/common/cpu_threads.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <ATen/Parallel.h>
 
 namespace itaclip {
 

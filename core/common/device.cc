@@ -1,8 +1,8 @@
 #include "core/common/device.h"
 
-#include <string>
-
 #include <ATen/Context.h>
+
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

@@ -2,12 +2,11 @@
 #ifndef ITACLIP_CORE_COMMON_DEVICE_H_
 #define ITACLIP_CORE_COMMON_DEVICE_H_
 
-#include "absl/strings/string_view.h"
-
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace itaclip {
 

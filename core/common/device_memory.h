@@ -3,9 +3,9 @@
 #ifndef ITACLIP_CORE_COMMON_DEVICE_MEMORY_H_
 #define ITACLIP_CORE_COMMON_DEVICE_MEMORY_H_
 
-#include <cstdint>
-
 #include <c10/core/Device.h>
+
+#include <cstdint>
 
 namespace itaclip {
 

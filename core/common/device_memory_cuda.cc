@@ -12,7 +12,8 @@ constexpr size_t kAggregate = 0;  // StatType::AGGREGATE: all memory pools toget
 
 DeviceMemoryStats GetDeviceMemoryStats(const c10::Device& device) {
   if (!device.is_cuda()) return {};
-  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+  const auto stats =
+      c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
   return {stats.allocated_bytes[kAggregate].current, stats.allocated_bytes[kAggregate].peak};
 }
 

@@ -9,10 +9,10 @@
 #define ITACLIP_STATUS_CONCAT(a, b) ITACLIP_STATUS_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                                       \
-  do {                                                              \
-    const absl::Status itaclip_status_ = (expr);                    \
-    if (!itaclip_status_.ok()) return itaclip_status_;              \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    const absl::Status itaclip_status_ = (expr);       \
+    if (!itaclip_status_.ok()) return itaclip_status_; \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, F());` binds the value of a StatusOr or returns its error.

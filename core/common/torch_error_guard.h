@@ -5,19 +5,20 @@
 
 #include <exception>
 #include <new>
-#include "absl/strings/string_view.h"
 #include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "c10/util/Exception.h"
 
 namespace itaclip {
 
 // Runs `fn` (returning absl::Status or absl::StatusOr<T>) and converts exceptions: out-of-memory to
-// RESOURCE_EXHAUSTED, everything else to INTERNAL, each prefixed with `what` (e.g. "vision forward").
+// RESOURCE_EXHAUSTED, everything else to INTERNAL, each prefixed with `what` (e.g. "vision
+// forward").
 template <typename Fn>
 auto GuardTorch(absl::string_view what, Fn&& fn) -> decltype(fn()) {
   try {

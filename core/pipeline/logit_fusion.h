@@ -1,10 +1,11 @@
-// Turns the ViT features of a crop's five views into that crop's query logits (spec §5.2 steps 5-8).
+// Turns the ViT features of a crop's five views into that crop's query logits (spec §5.2 steps
+// 5-8).
 #ifndef ITACLIP_CORE_PIPELINE_LOGIT_FUSION_H_
 #define ITACLIP_CORE_PIPELINE_LOGIT_FUSION_H_
 
-#include <cstdint>
-
 #include <ATen/core/Tensor.h>
+
+#include <cstdint>
 
 namespace itaclip::pipeline {
 

@@ -28,35 +28,31 @@ std::vector<Offset> WindowOffsets(int d) {
 
 void CheckDilations(const std::vector<int>& dilations) {
   TORCH_CHECK(!dilations.empty(), "PAMR: at least one dilation is required");
-  for (int d : dilations)
-    TORCH_CHECK(d > 0, "PAMR: dilations must be positive, got ", d);
+  for (int d : dilations) TORCH_CHECK(d > 0, "PAMR: dilations must be positive, got ", d);
 }
 
 // The view of `padded` ([..., H + 2 pad, W + 2 pad], replicate-padded by `pad`)
 // whose pixel p holds the source pixel p + offset, clamped to the image.
-at::Tensor Shifted(const at::Tensor& padded, int64_t pad, Offset offset,
-                   int64_t height, int64_t width) {
-  return padded.narrow(-2, pad + offset.dy, height)
-      .narrow(-1, pad + offset.dx, width);
+at::Tensor Shifted(const at::Tensor& padded, int64_t pad, Offset offset, int64_t height,
+                   int64_t width) {
+  return padded.narrow(-2, pad + offset.dy, height).narrow(-1, pad + offset.dx, width);
 }
 
 at::Tensor GuideAsChw(const at::Tensor& guide) {
-  TORCH_CHECK(guide.defined() && (guide.dim() == 3 ||
-                                  (guide.dim() == 4 && guide.size(0) == 1)),
+  TORCH_CHECK(guide.defined() && (guide.dim() == 3 || (guide.dim() == 4 && guide.size(0) == 1)),
               "PAMR: expected a guide [1, C, H, W] or [C, H, W], got ",
               guide.defined() ? guide.sizes() : at::IntArrayRef{});
-  TORCH_CHECK(at::isFloatingType(guide.scalar_type()),
-              "PAMR: the guide must be floating, got ", guide.scalar_type());
+  TORCH_CHECK(at::isFloatingType(guide.scalar_type()), "PAMR: the guide must be floating, got ",
+              guide.scalar_type());
   const at::Tensor chw = guide.dim() == 4 ? guide.squeeze(0) : guide;
-  TORCH_CHECK(chw.size(0) > 0 && chw.size(1) > 0 && chw.size(2) > 0,
-              "PAMR: empty guide ", guide.sizes());
+  TORCH_CHECK(chw.size(0) > 0 && chw.size(1) > 0 && chw.size(2) > 0, "PAMR: empty guide ",
+              guide.sizes());
   return chw.to(at::kFloat);
 }
 
 }  // namespace
 
-at::Tensor PamrAffinity(const at::Tensor& guide,
-                        const std::vector<int>& dilations) {
+at::Tensor PamrAffinity(const at::Tensor& guide, const std::vector<int>& dilations) {
   CheckDilations(dilations);
   const at::Tensor g = GuideAsChw(guide);
   const int64_t height = g.size(1);
@@ -85,16 +81,14 @@ at::Tensor PamrAffinity(const at::Tensor& guide,
       squares.addcmul_(dev, dev);
     }
   }
-  const at::Tensor sigma =
-      (squares / static_cast<double>(num_samples - 1)).sqrt();
+  const at::Tensor sigma = (squares / static_cast<double>(num_samples - 1)).sqrt();
   const at::Tensor denominator = sigma * 0.1 + 1e-8;
 
   std::vector<at::Tensor> affinities;
   for (int d : dilations) {
     for (Offset o : WindowOffsets(d)) {
       if (o.dy == 0 && o.dx == 0) continue;
-      const at::Tensor diff =
-          (g - Shifted(padded, pad, o, height, width)).abs_().neg_();
+      const at::Tensor diff = (g - Shifted(padded, pad, o, height, width)).abs_().neg_();
       affinities.push_back((diff / denominator).mean(0));
     }
   }
@@ -104,19 +98,16 @@ at::Tensor PamrAffinity(const at::Tensor& guide,
 at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
                 const std::vector<int>& dilations) {
   TORCH_CHECK(steps >= 0, "PAMR: steps must be >= 0, got ", steps);
-  TORCH_CHECK(mask.defined() && mask.dim() == 3 &&
-                  at::isFloatingType(mask.scalar_type()),
+  TORCH_CHECK(mask.defined() && mask.dim() == 3 && at::isFloatingType(mask.scalar_type()),
               "PAMR: expected a floating mask [Q, H, W], got ",
               mask.defined() ? mask.sizes() : at::IntArrayRef{});
   CheckDilations(dilations);
   const at::Tensor g = GuideAsChw(guide);
-  TORCH_CHECK(g.size(1) == mask.size(1) && g.size(2) == mask.size(2),
-              "PAMR: the guide ", guide.sizes(), " and the mask ", mask.sizes(),
-              " differ in size");
+  TORCH_CHECK(g.size(1) == mask.size(1) && g.size(2) == mask.size(2), "PAMR: the guide ",
+              guide.sizes(), " and the mask ", mask.sizes(), " differ in size");
   TORCH_CHECK(g.device() == mask.device(), "PAMR: the guide is on ", g.device(),
               " but the mask on ", mask.device());
-  at::Tensor current =
-      mask.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
+  at::Tensor current = mask.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
   if (steps == 0 || mask.numel() == 0) return current;
 
   const at::Tensor weights = PamrAffinity(g, dilations);
@@ -134,8 +125,8 @@ at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
   // mask per iteration: the neighbours are accumulated one at a time from views
   // of the padded copy, so the 16 shifted copies are never materialised.
   at::Tensor next = at::empty_like(current);
-  at::Tensor padded = at::empty(
-      {mask.size(0), height + 2 * pad, width + 2 * pad}, current.options());
+  at::Tensor padded =
+      at::empty({mask.size(0), height + 2 * pad, width + 2 * pad}, current.options());
   // On CPU the accumulation is memory bound: working on bands of rows keeps a
   // band of the accumulator and of the padded mask in cache across the 16
   // neighbours (about 1.4x faster at 183 x 480 x 640). A GPU prefers
@@ -143,9 +134,7 @@ at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
   const int64_t band =
       current.is_cpu()
           ? std::min<int64_t>(
-                height,
-                std::max<int64_t>(
-                    8, kCpuBandBytes / (mask.size(0) * width * int64_t{4})))
+                height, std::max<int64_t>(8, kCpuBandBytes / (mask.size(0) * width * int64_t{4})))
           : height;
   for (int step = 0; step < steps; ++step) {
     at::replication_pad2d_out(padded, current, {pad, pad, pad, pad});
@@ -154,8 +143,7 @@ at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
       at::Tensor out = next.narrow(1, y0, rows);
       const at::Tensor rows_view = padded.narrow(1, y0, rows + 2 * pad);
       const at::Tensor w = weights.narrow(1, y0, rows);
-      at::mul_out(out, Shifted(rows_view, pad, neighbours[0], rows, width),
-                  w[0]);
+      at::mul_out(out, Shifted(rows_view, pad, neighbours[0], rows, width), w[0]);
       for (size_t j = 1; j < neighbours.size(); ++j) {
         out.addcmul_(Shifted(rows_view, pad, neighbours[j], rows, width),
                      w[static_cast<int64_t>(j)]);

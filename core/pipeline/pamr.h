@@ -20,8 +20,7 @@ namespace itaclip::pipeline {
 // (replicate). `guide` is [1, C, H, W] or [C, H, W] (any floating dtype,
 // computed in float32); dilations must be non-empty and positive. Throws
 // c10::Error otherwise. Pure, thread-safe.
-at::Tensor PamrAffinity(const at::Tensor& guide,
-                        const std::vector<int>& dilations);
+at::Tensor PamrAffinity(const at::Tensor& guide, const std::vector<int>& dilations);
 
 // Refines `mask` [Q, H, W] (raw logits, any floating dtype; computed and
 // returned in float32 on its device) with `steps` Jacobi iterations M(p) <-

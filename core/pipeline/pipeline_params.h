@@ -13,10 +13,8 @@ namespace itaclip::pipeline {
 // CLIP's pixel mean and std multiplied by 255 and rounded to 3 decimals, in RGB
 // order, as mmseg's SegDataPreProcessor holds them (float32 tensors): x_norm =
 // (x_rgb - mean) / std.
-inline constexpr std::array<float, 3> kPixelMeanRgb = {122.771f, 116.746f,
-                                                       104.094f};
-inline constexpr std::array<float, 3> kPixelStdRgb = {68.501f, 66.632f,
-                                                      70.323f};
+inline constexpr std::array<float, 3> kPixelMeanRgb = {122.771f, 116.746f, 104.094f};
+inline constexpr std::array<float, 3> kPixelStdRgb = {68.501f, 66.632f, 70.323f};
 
 // One dataset configuration. The defaults are those of the VOC21 column except
 // where noted; a preset file always sets every field explicitly. Plain value

@@ -28,8 +28,7 @@ at::Tensor QuerySoftmax(const at::Tensor& logits, double logit_scale);
 // does this function: it returns `query_probs` itself (shared storage, not a
 // copy). Otherwise returns a new [num_classes, H, W] tensor, built with one
 // elementwise max per query (no [C, Q, H, W] intermediate).
-at::Tensor ClassMaxOverQueries(const at::Tensor& query_probs,
-                               const std::vector<int>& query_class,
+at::Tensor ClassMaxOverQueries(const at::Tensor& query_probs, const std::vector<int>& query_class,
                                int num_classes);
 
 // In place on class_probs [C, H, W]: lab = argmax_c (ties to the lowest class),
@@ -44,8 +43,7 @@ void ApplyAreaThreshold(at::Tensor& class_probs, double area_thd);
 // class index, which ATen's argmax guarantees on CPU and CUDA), then 0 wherever
 // max_c class_probs < prob_thd. Returns a new [H, W] int64 tensor on
 // class_probs' device.
-at::Tensor ArgmaxWithProbThreshold(const at::Tensor& class_probs,
-                                   double prob_thd);
+at::Tensor ArgmaxWithProbThreshold(const at::Tensor& class_probs, double prob_thd);
 
 // Grayscale morphological closing of a label map with a 3x3 rectangle (anchor
 // at the centre, one iteration): a 3x3 max (dilation) then a 3x3 min (erosion);
@@ -71,10 +69,8 @@ struct PostprocessResult {
 
 // See PostprocessResult. query_class and num_classes as in ClassMaxOverQueries
 // (num_classes must be in [1, 65536]). The input logits are not modified.
-PostprocessResult Postprocess(const at::Tensor& query_logits,
-                              const std::vector<int>& query_class,
-                              int num_classes, const PipelineParams& params,
-                              bool keep_scores);
+PostprocessResult Postprocess(const at::Tensor& query_logits, const std::vector<int>& query_class,
+                              int num_classes, const PipelineParams& params, bool keep_scores);
 
 }  // namespace itaclip::pipeline
 

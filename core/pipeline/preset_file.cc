@@ -24,28 +24,26 @@
 namespace itaclip::pipeline {
 namespace {
 
-absl::Status BadValue(absl::string_view key, absl::string_view value,
-                      absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "key '", key, "': bad value '", value, "' (expected ", expected, ")"));
+absl::Status BadValue(absl::string_view key, absl::string_view value, absl::string_view expected) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("key '", key, "': bad value '", value, "' (expected ", expected, ")"));
 }
 
 absl::Status CheckInt(absl::string_view key, int value, int lo, int hi) {
   if (value < lo || value > hi) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "key '", key, "': value ", value, " is outside [", lo, ", ", hi, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("key '", key, "': value ", value, " is outside [", lo, ", ", hi, "]"));
   }
   return absl::OkStatus();
 }
 
 // `lo_open` makes the lower bound exclusive (for logit_scale > 0).
-absl::Status CheckDouble(absl::string_view key, double value, double lo,
-                         double hi, bool lo_open = false) {
+absl::Status CheckDouble(absl::string_view key, double value, double lo, double hi,
+                         bool lo_open = false) {
   const bool below = lo_open ? !(value > lo) : !(value >= lo);
   if (below || !(value <= hi)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("key '", key, "': value ", value, " is outside ",
-                     lo_open ? "(" : "[", lo, ", ", hi, "]"));
+    return absl::InvalidArgumentError(absl::StrCat("key '", key, "': value ", value, " is outside ",
+                                                   lo_open ? "(" : "[", lo, ", ", hi, "]"));
   }
   return absl::OkStatus();
 }
@@ -55,8 +53,7 @@ absl::Status ParseInt(absl::string_view key, absl::string_view text, int* out) {
   return absl::OkStatus();
 }
 
-absl::Status ParseDouble(absl::string_view key, absl::string_view text,
-                         double* out) {
+absl::Status ParseDouble(absl::string_view key, absl::string_view text, double* out) {
   // SimpleAtod accepts "inf" and "nan"; no parameter may be non-finite.
   if (!absl::SimpleAtod(text, out) || !std::isfinite(*out)) {
     return BadValue(key, text, "a finite number");
@@ -64,8 +61,7 @@ absl::Status ParseDouble(absl::string_view key, absl::string_view text,
   return absl::OkStatus();
 }
 
-absl::Status ParseBool(absl::string_view key, absl::string_view text,
-                       bool* out) {
+absl::Status ParseBool(absl::string_view key, absl::string_view text, bool* out) {
   if (text == "true" || text == "1") {
     *out = true;
   } else if (text == "false" || text == "0") {
@@ -84,19 +80,17 @@ struct KeySpec {
   std::function<absl::Status(const PipelineParams&)> check;
 };
 
-KeySpec IntKey(absl::string_view key, int PipelineParams::*field, int lo,
-               int hi) {
-  return {key,
-          [key, field](PipelineParams& p, absl::string_view v) {
-            return ParseInt(key, v, &(p.*field));
-          },
-          [key, field, lo, hi](const PipelineParams& p) {
-            return CheckInt(key, p.*field, lo, hi);
-          }};
+KeySpec IntKey(absl::string_view key, int PipelineParams::*field, int lo, int hi) {
+  return {
+      key,
+      [key, field](PipelineParams& p, absl::string_view v) {
+        return ParseInt(key, v, &(p.*field));
+      },
+      [key, field, lo, hi](const PipelineParams& p) { return CheckInt(key, p.*field, lo, hi); }};
 }
 
-KeySpec DoubleKey(absl::string_view key, double PipelineParams::*field,
-                  double lo, double hi, bool lo_open = false) {
+KeySpec DoubleKey(absl::string_view key, double PipelineParams::*field, double lo, double hi,
+                  bool lo_open = false) {
   return {key,
           [key, field](PipelineParams& p, absl::string_view v) {
             return ParseDouble(key, v, &(p.*field));
@@ -110,22 +104,17 @@ const std::vector<KeySpec>& Keys() {
   static const std::vector<KeySpec>* const keys = [] {
     auto* k = new std::vector<KeySpec>;
     k->push_back(IntKey("short_side", &PipelineParams::short_side, 1, 8192));
-    k->push_back(
-        IntKey("long_side_limit", &PipelineParams::long_side_limit, 1, 16384));
+    k->push_back(IntKey("long_side_limit", &PipelineParams::long_side_limit, 1, 16384));
     k->push_back(IntKey("crop_size", &PipelineParams::crop_size, 16, 4096));
     k->push_back(IntKey("stride", &PipelineParams::stride, 1, 4096));
     k->push_back({"background_first",
                   [](PipelineParams& p, absl::string_view v) {
-                    return ParseBool("background_first", v,
-                                     &p.background_first);
+                    return ParseBool("background_first", v, &p.background_first);
                   },
                   [](const PipelineParams&) { return absl::OkStatus(); }});
-    k->push_back(DoubleKey("def_coefficient", &PipelineParams::def_coefficient,
-                           0.0, 1.0));
-    k->push_back(DoubleKey("img_eng_coefficient",
-                           &PipelineParams::img_eng_coefficient, 0.0, 1.0));
-    k->push_back(DoubleKey("logit_scale", &PipelineParams::logit_scale, 0.0,
-                           1000.0,
+    k->push_back(DoubleKey("def_coefficient", &PipelineParams::def_coefficient, 0.0, 1.0));
+    k->push_back(DoubleKey("img_eng_coefficient", &PipelineParams::img_eng_coefficient, 0.0, 1.0));
+    k->push_back(DoubleKey("logit_scale", &PipelineParams::logit_scale, 0.0, 1000.0,
                            /*lo_open=*/true));
     k->push_back(DoubleKey("prob_thd", &PipelineParams::prob_thd, 0.0, 1.0));
     k->push_back({"area_thd",
@@ -144,31 +133,29 @@ const std::vector<KeySpec>& Keys() {
                     return CheckDouble("area_thd", *p.area_thd, 0.0, 1.0);
                   }});
     k->push_back(IntKey("pamr_steps", &PipelineParams::pamr_steps, 0, 1000));
-    k->push_back(
-        {"pamr_dilations",
-         [](PipelineParams& p, absl::string_view v) {
-           std::vector<int> dilations;
-           for (absl::string_view piece : absl::StrSplit(v, ',')) {
-             int d = 0;
-             if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(piece), &d)) {
-               return BadValue("pamr_dilations", v,
-                               "comma-separated integers, e.g. 8,16");
-             }
-             dilations.push_back(d);
-           }
-           p.pamr_dilations = std::move(dilations);
-           return absl::OkStatus();
-         },
-         [](const PipelineParams& p) {
-           if (p.pamr_dilations.empty()) {
-             return absl::InvalidArgumentError(
-                 "key 'pamr_dilations': at least one dilation is required");
-           }
-           for (int d : p.pamr_dilations) {
-             RETURN_IF_ERROR(CheckInt("pamr_dilations", d, 1, 1024));
-           }
-           return absl::OkStatus();
-         }});
+    k->push_back({"pamr_dilations",
+                  [](PipelineParams& p, absl::string_view v) {
+                    std::vector<int> dilations;
+                    for (absl::string_view piece : absl::StrSplit(v, ',')) {
+                      int d = 0;
+                      if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(piece), &d)) {
+                        return BadValue("pamr_dilations", v, "comma-separated integers, e.g. 8,16");
+                      }
+                      dilations.push_back(d);
+                    }
+                    p.pamr_dilations = std::move(dilations);
+                    return absl::OkStatus();
+                  },
+                  [](const PipelineParams& p) {
+                    if (p.pamr_dilations.empty()) {
+                      return absl::InvalidArgumentError(
+                          "key 'pamr_dilations': at least one dilation is required");
+                    }
+                    for (int d : p.pamr_dilations) {
+                      RETURN_IF_ERROR(CheckInt("pamr_dilations", d, 1, 1024));
+                    }
+                    return absl::OkStatus();
+                  }});
     k->push_back({"width_chunk_size",
                   [](PipelineParams& p, absl::string_view v) {
                     if (v == "none") {
@@ -178,8 +165,7 @@ const std::vector<KeySpec>& Keys() {
                     return ParseInt("width_chunk_size", v, &p.width_chunk_size);
                   },
                   [](const PipelineParams& p) {
-                    return CheckInt("width_chunk_size", p.width_chunk_size, 0,
-                                    1 << 20);
+                    return CheckInt("width_chunk_size", p.width_chunk_size, 0, 1 << 20);
                   }});
     return k;
   }();
@@ -200,8 +186,7 @@ std::string KnownKeys() {
 }
 
 absl::Status Prefixed(absl::string_view prefix, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat(prefix, ": ", status.message()));
+  return absl::Status(status.code(), absl::StrCat(prefix, ": ", status.message()));
 }
 
 }  // namespace
@@ -209,9 +194,9 @@ absl::Status Prefixed(absl::string_view prefix, const absl::Status& status) {
 absl::Status ValidateParams(const PipelineParams& params) {
   for (const KeySpec& spec : Keys()) RETURN_IF_ERROR(spec.check(params));
   if (params.stride > params.crop_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "stride ", params.stride, " exceeds crop_size ", params.crop_size,
-        ": windows would leave pixels uncovered"));
+    return absl::InvalidArgumentError(absl::StrCat("stride ", params.stride, " exceeds crop_size ",
+                                                   params.crop_size,
+                                                   ": windows would leave pixels uncovered"));
   }
   return absl::OkStatus();
 }
@@ -222,8 +207,8 @@ absl::Status ApplyOverrideImpl(PipelineParams& params, absl::string_view key,
                                absl::string_view value) {
   const KeySpec* spec = FindKey(key);
   if (spec == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown parameter '", key, "' (known: ", KnownKeys(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown parameter '", key, "' (known: ", KnownKeys(), ")"));
   }
   PipelineParams updated = params;
   RETURN_IF_ERROR(spec->parse(updated, absl::StripAsciiWhitespace(value)));
@@ -234,26 +219,22 @@ absl::Status ApplyOverrideImpl(PipelineParams& params, absl::string_view key,
 
 }  // namespace
 
-absl::Status ApplyOverride(PipelineParams& params, absl::string_view key,
-                           absl::string_view value) {
+absl::Status ApplyOverride(PipelineParams& params, absl::string_view key, absl::string_view value) {
   return ApplyOverrideImpl(params, key, value);
 }
 
-absl::Status ApplyOverrides(PipelineParams& params,
-                            const std::vector<std::string>& key_eq_value) {
+absl::Status ApplyOverrides(PipelineParams& params, const std::vector<std::string>& key_eq_value) {
   PipelineParams updated = params;
   for (const std::string& entry : key_eq_value) {
     const size_t eq = entry.find('=');
     if (eq == std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("override '", entry, "': expected key=value"));
+      return absl::InvalidArgumentError(absl::StrCat("override '", entry, "': expected key=value"));
     }
     const absl::string_view key =
         absl::StripAsciiWhitespace(absl::string_view(entry).substr(0, eq));
     const absl::string_view value = absl::string_view(entry).substr(eq + 1);
     const absl::Status status = ApplyOverrideImpl(updated, key, value);
-    if (!status.ok())
-      return Prefixed(absl::StrCat("override '", entry, "'"), status);
+    if (!status.ok()) return Prefixed(absl::StrCat("override '", entry, "'"), status);
   }
   const absl::Status status = ValidateParams(updated);
   if (!status.ok()) return Prefixed("after overrides", status);
@@ -278,21 +259,18 @@ absl::StatusOr<PipelineParams> ParsePreset(absl::string_view content,
       return absl::InvalidArgumentError(
           absl::StrCat(prefix, ": expected 'key = value', got '", line, "'"));
     }
-    const absl::string_view key =
-        absl::StripAsciiWhitespace(line.substr(0, eq));
+    const absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, eq));
     const KeySpec* spec = FindKey(key);
     if (spec == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          prefix, ": unknown key '", key, "' (known: ", KnownKeys(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, ": unknown key '", key, "' (known: ", KnownKeys(), ")"));
     }
     const auto [it, inserted] = seen_on_line.emplace(spec->key, line_number);
     if (!inserted) {
       return absl::InvalidArgumentError(
-          absl::StrCat(prefix, ": key '", key, "' repeated (first set on line ",
-                       it->second, ")"));
+          absl::StrCat(prefix, ": key '", key, "' repeated (first set on line ", it->second, ")"));
     }
-    const absl::Status status =
-        ApplyOverrideImpl(params, key, line.substr(eq + 1));
+    const absl::Status status = ApplyOverrideImpl(params, key, line.substr(eq + 1));
     if (!status.ok()) return Prefixed(prefix, status);
   }
   std::vector<absl::string_view> missing;
@@ -301,8 +279,7 @@ absl::StatusOr<PipelineParams> ParsePreset(absl::string_view content,
   }
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source_name,
-        ": incomplete preset, missing keys: ", absl::StrJoin(missing, ", ")));
+        source_name, ": incomplete preset, missing keys: ", absl::StrJoin(missing, ", ")));
   }
   const absl::Status status = ValidateParams(params);
   if (!status.ok()) return Prefixed(source_name, status);
@@ -324,8 +301,7 @@ std::vector<std::string> ListPresets(const std::string& presets_dir) {
   return names;
 }
 
-absl::StatusOr<PipelineParams> LoadPreset(const std::string& presets_dir,
-                                          const std::string& name) {
+absl::StatusOr<PipelineParams> LoadPreset(const std::string& presets_dir, const std::string& name) {
   std::error_code ec;
   if (!std::filesystem::is_directory(presets_dir, ec)) {
     return absl::NotFoundError(
@@ -335,22 +311,18 @@ absl::StatusOr<PipelineParams> LoadPreset(const std::string& presets_dir,
   // ("../x").
   const std::vector<std::string> available = ListPresets(presets_dir);
   if (std::find(available.begin(), available.end(), name) == available.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("unknown preset '", name, "' in '", presets_dir,
-                     "' (available: ", absl::StrJoin(available, ", "), ")"));
+    return absl::NotFoundError(absl::StrCat("unknown preset '", name, "' in '", presets_dir,
+                                            "' (available: ", absl::StrJoin(available, ", "), ")"));
   }
-  const std::string path =
-      (std::filesystem::path(presets_dir) / (name + ".conf")).string();
+  const std::string path = (std::filesystem::path(presets_dir) / (name + ".conf")).string();
   std::ifstream file(path, std::ios::binary);
   if (!file.is_open()) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open preset file '", path, "'"));
+    return absl::NotFoundError(absl::StrCat("cannot open preset file '", path, "'"));
   }
   std::stringstream content;
   content << file.rdbuf();
   if (file.bad()) {
-    return absl::DataLossError(
-        absl::StrCat("error while reading preset file '", path, "'"));
+    return absl::DataLossError(absl::StrCat("error while reading preset file '", path, "'"));
   }
   return ParsePreset(content.str(), path);
 }

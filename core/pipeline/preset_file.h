@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/pipeline/pipeline_params.h"
 
 namespace itaclip::pipeline {
@@ -43,8 +43,7 @@ absl::StatusOr<PipelineParams> ParsePreset(absl::string_view content,
 // NOT_FOUND listing the available ones (this also rejects names with path
 // separators). NOT_FOUND if the directory is missing; errors of ParsePreset
 // otherwise.
-absl::StatusOr<PipelineParams> LoadPreset(const std::string& presets_dir,
-                                          const std::string& name);
+absl::StatusOr<PipelineParams> LoadPreset(const std::string& presets_dir, const std::string& name);
 
 // Names of the presets in `presets_dir` (stems of its *.conf files), sorted;
 // empty if the directory is missing or unreadable.
@@ -55,13 +54,11 @@ std::vector<std::string> ListPresets(const std::string& presets_dir);
 // bad/out-of-range value; `params` is left unchanged on error. Checks only the
 // key's own range: call ValidateParams afterwards for the cross-key rules
 // (ApplyOverrides does).
-absl::Status ApplyOverride(PipelineParams& params, absl::string_view key,
-                           absl::string_view value);
+absl::Status ApplyOverride(PipelineParams& params, absl::string_view key, absl::string_view value);
 
 // Applies "key=value" strings in order, then ValidateParams. All or nothing: on
 // error `params` is unchanged. INVALID_ARGUMENT naming the offending entry.
-absl::Status ApplyOverrides(PipelineParams& params,
-                            const std::vector<std::string>& key_eq_value);
+absl::Status ApplyOverrides(PipelineParams& params, const std::vector<std::string>& key_eq_value);
 
 // Checks every range above and the cross-key rules. INVALID_ARGUMENT naming the
 // first violation.

@@ -21,8 +21,7 @@ cv::Size RescaledSize(cv::Size original, int short_side, int long_side_limit);
 // the reference). Returns a new Mat; the input is not modified. Throws
 // cv::Exception (a std::exception, which GuardTorch converts) if the image is
 // empty or not CV_8UC3, or if the target size has a zero side. Thread-safe.
-cv::Mat RescaleImage(const cv::Mat& bgr_u8, int short_side,
-                     int long_side_limit);
+cv::Mat RescaleImage(const cv::Mat& bgr_u8, int short_side, int long_side_limit);
 
 }  // namespace itaclip::pipeline
 

@@ -1,9 +1,9 @@
 #include "core/pipeline/segment_job.h"
 
-#include <utility>
-
 #include <ATen/ATen.h>
+
 #include <opencv2/core.hpp>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/pipeline/image_views.h"
@@ -20,7 +20,8 @@ std::vector<int64_t> CountPixels(const cv::Mat& labels, int num_classes) {
   std::vector<int64_t> counts(num_classes, 0);
   for (int r = 0; r < labels.rows; ++r) {
     for (int c = 0; c < labels.cols; ++c) {
-      const int label = labels.depth() == CV_8U ? labels.at<uint8_t>(r, c) : labels.at<uint16_t>(r, c);
+      const int label =
+          labels.depth() == CV_8U ? labels.at<uint8_t>(r, c) : labels.at<uint16_t>(r, c);
       if (label < num_classes) ++counts[label];
     }
   }
@@ -29,12 +30,14 @@ std::vector<int64_t> CountPixels(const cv::Mat& labels, int num_classes) {
 
 }  // namespace
 
-absl::StatusOr<SegmentJob> SegmentJob::Prepare(const cv::Mat& bgr_image, const PipelineParams& params,
-                                               int64_t patch_size, c10::Device device) {
+absl::StatusOr<SegmentJob> SegmentJob::Prepare(const cv::Mat& bgr_image,
+                                               const PipelineParams& params, int64_t patch_size,
+                                               c10::Device device) {
   if (bgr_image.empty() || bgr_image.type() != CV_8UC3) {
     return absl::InvalidArgumentError("the image must be a non-empty 8-bit, 3-channel (BGR) image");
   }
-  const cv::Size resized = RescaledSize(bgr_image.size(), params.short_side, params.long_side_limit);
+  const cv::Size resized =
+      RescaledSize(bgr_image.size(), params.short_side, params.long_side_limit);
   if (resized.height < patch_size || resized.width < patch_size) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the image (", bgr_image.cols, "x", bgr_image.rows, ") resizes to ", resized.width, "x",

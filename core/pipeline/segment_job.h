@@ -7,12 +7,12 @@
 #ifndef ITACLIP_CORE_PIPELINE_SEGMENT_JOB_H_
 #define ITACLIP_CORE_PIPELINE_SEGMENT_JOB_H_
 
-#include <cstdint>
-#include <vector>
-
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
+
+#include <cstdint>
 #include <opencv2/core/mat.hpp>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/pipeline/pipeline_params.h"
@@ -52,7 +52,7 @@ class SegmentJob {
 
   PipelineParams params_;
   int64_t original_height_ = 0, original_width_ = 0;
-  at::Tensor image_;   // [1, 3, h, w] float32, normalised, resized
+  at::Tensor image_;  // [1, 3, h, w] float32, normalised, resized
   std::vector<Window> windows_;
   at::Tensor logit_sum_;  // [Q, h, w] float32, created by the first AddCropFeatures
   at::Tensor coverage_;   // [h, w] float32: how many windows cover each pixel

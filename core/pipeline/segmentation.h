@@ -2,11 +2,11 @@
 #ifndef ITACLIP_CORE_PIPELINE_SEGMENTATION_H_
 #define ITACLIP_CORE_PIPELINE_SEGMENTATION_H_
 
-#include <cstdint>
-#include <vector>
-
 #include <ATen/core/Tensor.h>
+
+#include <cstdint>
 #include <opencv2/core/mat.hpp>
+#include <vector>
 
 namespace itaclip::pipeline {
 

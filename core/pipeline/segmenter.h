@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-
 #include <opencv2/core/mat.hpp>
 
 #include "absl/status/status.h"
@@ -37,7 +36,8 @@ class Segmenter {
   Segmenter(const clip::ClipModel& model, SegmenterOptions options);
 
   // bgr_image: CV_8UC3 BGR at its original size. `queries` must come from the same model.
-  absl::StatusOr<Segmentation> Segment(const cv::Mat& bgr_image, const text::QueryEmbeddings& queries,
+  absl::StatusOr<Segmentation> Segment(const cv::Mat& bgr_image,
+                                       const text::QueryEmbeddings& queries,
                                        const PipelineParams& params, bool want_scores,
                                        const SegmentCallbacks& callbacks = {}) const;
 

@@ -38,19 +38,16 @@ struct Merge {
 };
 
 uint64_t PairKey(int32_t left, int32_t right) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
-         static_cast<uint32_t>(right);
+  return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
 }
 
 absl::StatusOr<std::string> ReadGzipFile(const std::string& path) {
   if (!std::filesystem::exists(path)) {
-    return absl::NotFoundError(
-        absl::StrCat("tokenizer file not found: ", path));
+    return absl::NotFoundError(absl::StrCat("tokenizer file not found: ", path));
   }
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return absl::UnknownError(
-        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    return absl::UnknownError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
   std::string content;
   std::array<char, 1 << 16> buffer;
@@ -68,35 +65,30 @@ absl::StatusOr<std::string> ReadGzipFile(const std::string& path) {
   const char* message = gzerror(file, &error);
   // Z_BUF_ERROR after the last read means a truncated stream.
   if (n < 0 || (error != Z_OK && error != Z_STREAM_END)) {
-    const std::string what =
-        message != nullptr ? message : "unknown zlib error";
+    const std::string what = message != nullptr ? message : "unknown zlib error";
     gzclose(file);
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": corrupt gzip data: ", what));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": corrupt gzip data: ", what));
   }
   gzclose(file);
   return content;
 }
 
 absl::Status WithPath(const absl::Status& status, const std::string& path) {
-  return absl::Status(status.code(),
-                      absl::StrCat(path, ": ", status.message()));
+  return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
 }
 
 // `text` cut to at most kMaxTextInMessage bytes, on a UTF-8 character boundary.
 absl::string_view ShortenForMessage(absl::string_view text) {
   if (text.size() <= kMaxTextInMessage) return text;
   size_t end = kMaxTextInMessage;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-    --end;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   return text.substr(0, end);
 }
 
 }  // namespace
 
 struct BpeTokenizer::Model {
-  std::array<int32_t, 256>
-      byte_id;  // a byte that is not the last of its pre-token
+  std::array<int32_t, 256> byte_id;      // a byte that is not the last of its pre-token
   std::array<int32_t, 256> byte_end_id;  // the byte followed by "</w>"
   std::unordered_map<uint64_t, Merge> merges;
   int32_t start_of_text = 0;
@@ -105,18 +97,16 @@ struct BpeTokenizer::Model {
 
   // Python's encoder is dict(zip(vocab, range(len(vocab)))): a repeated token
   // keeps its last id.
-  static absl::StatusOr<std::shared_ptr<const Model>> Build(
-      const BpeMerges& merges, const std::vector<std::string>& vocab) {
+  static absl::StatusOr<std::shared_ptr<const Model>> Build(const BpeMerges& merges,
+                                                            const std::vector<std::string>& vocab) {
     std::unordered_map<std::string, int32_t> encoder;
     encoder.reserve(vocab.size());
-    for (size_t id = 0; id < vocab.size(); ++id)
-      encoder[vocab[id]] = static_cast<int32_t>(id);
+    for (size_t id = 0; id < vocab.size(); ++id) encoder[vocab[id]] = static_cast<int32_t>(id);
     auto model = std::make_shared<Model>();
     const ByteTable& table = GetByteTable();
     for (int b = 0; b < 256; ++b) {
       model->byte_id[b] = encoder.at(table.character[b]);
-      model->byte_end_id[b] = encoder.at(
-          absl::StrCat(table.character[b], kEndOfWordSuffix));
+      model->byte_end_id[b] = encoder.at(absl::StrCat(table.character[b], kEndOfWordSuffix));
     }
     model->merges.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
@@ -125,8 +115,7 @@ struct BpeTokenizer::Model {
       const auto right_it = encoder.find(right);
       if (left_it == encoder.end() || right_it == encoder.end()) {
         return absl::InvalidArgumentError(
-            absl::StrCat("merge ", rank + 1, " (\"", left, " ", right,
-                         "\") uses a symbol that is ",
+            absl::StrCat("merge ", rank + 1, " (\"", left, " ", right, "\") uses a symbol that is ",
                          "neither a byte character nor an earlier merge"));
       }
       // A repeated pair keeps its last rank, as Python's dict(zip(merges,
@@ -147,8 +136,7 @@ struct BpeTokenizer::Model {
     symbols.reserve(word.size());
     for (size_t i = 0; i < word.size(); ++i) {
       const auto byte = static_cast<unsigned char>(word[i]);
-      symbols.push_back(i + 1 < word.size() ? byte_id[byte]
-                                            : byte_end_id[byte]);
+      symbols.push_back(i + 1 < word.size() ? byte_id[byte] : byte_end_id[byte]);
     }
     std::vector<int32_t> next;
     next.reserve(symbols.size());
@@ -158,8 +146,7 @@ struct BpeTokenizer::Model {
       int32_t best_right = 0;
       for (size_t i = 0; i + 1 < symbols.size(); ++i) {
         const auto it = merges.find(PairKey(symbols[i], symbols[i + 1]));
-        if (it != merges.end() &&
-            (best == nullptr || it->second.rank < best->rank)) {
+        if (it != merges.end() && (best == nullptr || it->second.rank < best->rank)) {
           best = &it->second;
           best_left = symbols[i];
           best_right = symbols[i + 1];
@@ -168,8 +155,7 @@ struct BpeTokenizer::Model {
       if (best == nullptr) break;
       next.clear();
       for (size_t i = 0; i < symbols.size(); ++i) {
-        if (i + 1 < symbols.size() && symbols[i] == best_left &&
-            symbols[i + 1] == best_right) {
+        if (i + 1 < symbols.size() && symbols[i] == best_left && symbols[i + 1] == best_right) {
           next.push_back(best->merged_id);
           ++i;
         } else {
@@ -184,28 +170,25 @@ struct BpeTokenizer::Model {
 
 struct BpeTokenizer::WordCache {
   absl::Mutex mu;
-  std::unordered_map<std::string, std::vector<int32_t>> words
-      ABSL_GUARDED_BY(mu);
+  std::unordered_map<std::string, std::vector<int32_t>> words ABSL_GUARDED_BY(mu);
 };
 
 BpeTokenizer::BpeTokenizer(std::shared_ptr<const Model> model)
     : model_(std::move(model)), cache_(std::make_shared<WordCache>()) {}
 
-absl::StatusOr<BpeTokenizer> BpeTokenizer::FromOpenAiMerges(
-    absl::string_view gunzipped_text) {
+absl::StatusOr<BpeTokenizer> BpeTokenizer::FromOpenAiMerges(absl::string_view gunzipped_text) {
   ASSIGN_OR_RETURN(const BpeMerges merges, ParseOpenAiMerges(gunzipped_text));
   ASSIGN_OR_RETURN(std::shared_ptr<const Model> model,
                    Model::Build(merges, BuildClipVocabulary(merges)));
   return BpeTokenizer(std::move(model));
 }
 
-absl::StatusOr<BpeTokenizer> BpeTokenizer::FromHuggingFace(
-    absl::string_view vocab_json, absl::string_view merges_txt) {
+absl::StatusOr<BpeTokenizer> BpeTokenizer::FromHuggingFace(absl::string_view vocab_json,
+                                                           absl::string_view merges_txt) {
   ASSIGN_OR_RETURN(const BpeMerges merges, ParseHuggingFaceMerges(merges_txt));
   const std::vector<std::string> vocabulary = BuildClipVocabulary(merges);
   RETURN_IF_ERROR(CheckHuggingFaceVocabulary(vocab_json, vocabulary));
-  ASSIGN_OR_RETURN(std::shared_ptr<const Model> model,
-                   Model::Build(merges, vocabulary));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::Build(merges, vocabulary));
   return BpeTokenizer(std::move(model));
 }
 
@@ -214,8 +197,7 @@ absl::StatusOr<BpeTokenizer> BpeTokenizer::Load(const std::string& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (status.type() == fs::file_type::not_found) {
-    return absl::NotFoundError(
-        absl::StrCat("tokenizer file not found: ", path));
+    return absl::NotFoundError(absl::StrCat("tokenizer file not found: ", path));
   }
   std::string vocab_path;
   if (status.type() == fs::file_type::directory) {
@@ -229,12 +211,10 @@ absl::StatusOr<BpeTokenizer> BpeTokenizer::Load(const std::string& path) {
     if (!tokenizer.ok()) return WithPath(tokenizer.status(), path);
     return tokenizer;
   }
-  const std::string merges_path =
-      (fs::path(vocab_path).parent_path() / "merges.txt").string();
+  const std::string merges_path = (fs::path(vocab_path).parent_path() / "merges.txt").string();
   ASSIGN_OR_RETURN(const std::string vocab_json, ReadTextFile(vocab_path));
   ASSIGN_OR_RETURN(const std::string merges_txt, ReadTextFile(merges_path));
-  absl::StatusOr<BpeTokenizer> tokenizer =
-      FromHuggingFace(vocab_json, merges_txt);
+  absl::StatusOr<BpeTokenizer> tokenizer = FromHuggingFace(vocab_json, merges_txt);
   if (!tokenizer.ok()) return WithPath(tokenizer.status(), vocab_path);
   return tokenizer;
 }
@@ -255,8 +235,7 @@ std::vector<int32_t> BpeTokenizer::EncodeWord(const std::string& word) const {
   return ids;
 }
 
-absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Encode(
-    absl::string_view text) const {
+absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Encode(absl::string_view text) const {
   ASSIGN_OR_RETURN(const std::u32string cleaned, CleanTextCodePoints(text));
   std::vector<int32_t> ids;
   for (const std::string& word : PreTokenize(cleaned)) {
@@ -266,16 +245,15 @@ absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Encode(
   return ids;
 }
 
-absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Tokenize(
-    absl::string_view text, int context_length) const {
+absl::StatusOr<std::vector<int32_t>> BpeTokenizer::Tokenize(absl::string_view text,
+                                                            int context_length) const {
   ASSIGN_OR_RETURN(const std::vector<int32_t> ids, Encode(text));
   const size_t length = ids.size() + 2;
   if (context_length < 0 || length > static_cast<size_t>(context_length)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "text needs ", length,
-        " tokens with the start and end markers, more than the context length ",
-        context_length, ": \"", ShortenForMessage(text),
-        text.size() > kMaxTextInMessage ? "..." : "", "\""));
+        " tokens with the start and end markers, more than the context length ", context_length,
+        ": \"", ShortenForMessage(text), text.size() > kMaxTextInMessage ? "..." : "", "\""));
   }
   std::vector<int32_t> tokens;
   tokens.reserve(length);

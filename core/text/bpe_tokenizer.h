@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace itaclip::text {
 
@@ -45,15 +45,14 @@ class BpeTokenizer {
   // "#version" line, then merges; the first 48894 are used (ids 512..49405),
   // SOT = 49406, EOT = 49407, 49408 ids in all. Errors: INVALID_ARGUMENT (see
   // ParseOpenAiMerges), or a merge whose symbols are not tokens.
-  static absl::StatusOr<BpeTokenizer> FromOpenAiMerges(
-      absl::string_view gunzipped_text);
+  static absl::StatusOr<BpeTokenizer> FromOpenAiMerges(absl::string_view gunzipped_text);
 
   // Builds from the contents of a Hugging Face vocab.json and merges.txt. The
   // two must agree with each other and with CLIP's layout (ids of bytes, of
   // merged tokens and of the specials), which makes the ids identical to
   // FromOpenAiMerges. Errors: INVALID_ARGUMENT naming the first disagreement.
-  static absl::StatusOr<BpeTokenizer> FromHuggingFace(
-      absl::string_view vocab_json, absl::string_view merges_txt);
+  static absl::StatusOr<BpeTokenizer> FromHuggingFace(absl::string_view vocab_json,
+                                                      absl::string_view merges_txt);
 
   // The BPE ids of `text` (UTF-8), without start/end markers, never truncated.
   // "" gives no ids. Errors: INVALID_ARGUMENT if `text` is not valid UTF-8.
@@ -64,8 +63,7 @@ class BpeTokenizer {
   // INVALID_ARGUMENT if `text` is not valid UTF-8, or if that sequence is
   // longer than `context_length` (the message gives both lengths and the text,
   // cut to its first 200 bytes).
-  absl::StatusOr<std::vector<int32_t>> Tokenize(absl::string_view text,
-                                                int context_length) const;
+  absl::StatusOr<std::vector<int32_t>> Tokenize(absl::string_view text, int context_length) const;
 
   int32_t start_of_text() const;  // 49406 for CLIP
   int32_t end_of_text() const;    // 49407 for CLIP

@@ -37,8 +37,8 @@ ByteTable BuildByteTable() {
 
 // Python's str.split() on ASCII whitespace, which is all a valid merge line can
 // hold.
-absl::StatusOr<BpeMerges> ParseMergeLines(
-    const std::vector<absl::string_view>& lines, absl::string_view what) {
+absl::StatusOr<BpeMerges> ParseMergeLines(const std::vector<absl::string_view>& lines,
+                                          absl::string_view what) {
   if (lines.empty() || !absl::StrContains(lines[0], "#version")) {
     return absl::InvalidArgumentError(
         absl::StrCat(what,
@@ -46,19 +46,17 @@ absl::StatusOr<BpeMerges> ParseMergeLines(
                      "CLIP merges file"));
   }
   if (lines.size() < static_cast<size_t>(kClipMergeCount) + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": has ", lines.size() - 1,
-                     " merge lines, CLIP needs ", kClipMergeCount));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": has ", lines.size() - 1,
+                                                   " merge lines, CLIP needs ", kClipMergeCount));
   }
   BpeMerges merges;
   merges.reserve(kClipMergeCount);
   for (int i = 1; i <= kClipMergeCount; ++i) {
-    const std::vector<absl::string_view> parts = absl::StrSplit(
-        lines[i], absl::ByAnyChar(" \t\r\v\f"), absl::SkipEmpty());
+    const std::vector<absl::string_view> parts =
+        absl::StrSplit(lines[i], absl::ByAnyChar(" \t\r\v\f"), absl::SkipEmpty());
     if (parts.size() != 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": line ", i + 1,
-                       " is not a merge of two symbols: \"", lines[i], "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": line ", i + 1, " is not a merge of two symbols: \"", lines[i], "\""));
     }
     merges.emplace_back(std::string(parts[0]), std::string(parts[1]));
   }
@@ -68,8 +66,7 @@ absl::StatusOr<BpeMerges> ParseMergeLines(
 absl::Status CheckUtf8(absl::string_view text, absl::string_view what) {
   const absl::StatusOr<std::u32string> decoded = DecodeUtf8(text);
   if (!decoded.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": ", decoded.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", decoded.status().message()));
   }
   return absl::OkStatus();
 }
@@ -90,8 +87,7 @@ absl::StatusOr<BpeMerges> ParseOpenAiMerges(absl::string_view text) {
 absl::StatusOr<BpeMerges> ParseHuggingFaceMerges(absl::string_view text) {
   constexpr absl::string_view kWhat = "merges.txt";
   if (absl::Status s = CheckUtf8(text, kWhat); !s.ok()) return s;
-  return ParseMergeLines(
-      absl::StrSplit(absl::StripAsciiWhitespace(text), '\n'), kWhat);
+  return ParseMergeLines(absl::StrSplit(absl::StripAsciiWhitespace(text), '\n'), kWhat);
 }
 
 std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges) {
@@ -108,19 +104,16 @@ std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges) {
   return vocabulary;
 }
 
-absl::Status CheckHuggingFaceVocabulary(
-    absl::string_view vocab_json, const std::vector<std::string>& vocabulary) {
-  const nlohmann::json json =
-      nlohmann::json::parse(vocab_json.begin(), vocab_json.end(), nullptr,
-                            /*allow_exceptions=*/false);
+absl::Status CheckHuggingFaceVocabulary(absl::string_view vocab_json,
+                                        const std::vector<std::string>& vocabulary) {
+  const nlohmann::json json = nlohmann::json::parse(vocab_json.begin(), vocab_json.end(), nullptr,
+                                                    /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
-    return absl::InvalidArgumentError(
-        "vocab.json is not a JSON object (token -> id)");
+    return absl::InvalidArgumentError("vocab.json is not a JSON object (token -> id)");
   }
   if (json.size() != vocabulary.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("vocab.json has ", json.size(),
-                     " tokens but merges.txt gives ", vocabulary.size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vocab.json has ", json.size(), " tokens but merges.txt gives ", vocabulary.size()));
   }
   // Report the lowest disagreeing id, which is the most useful one to look at.
   // With equal sizes, unique keys and no disagreement, the map is exactly
@@ -129,14 +122,13 @@ absl::Status CheckHuggingFaceVocabulary(
   std::string bad_token;
   for (const auto& [token, value] : json.items()) {
     if (!value.is_number_integer()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "vocab.json: the id of \"", token, "\" is not an integer"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("vocab.json: the id of \"", token, "\" is not an integer"));
     }
     const int64_t id = value.get<int64_t>();
     if (id < 0 || id >= static_cast<int64_t>(vocabulary.size())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("vocab.json: id ", id, " of \"", token,
-                       "\" is outside 0..", vocabulary.size() - 1));
+      return absl::InvalidArgumentError(absl::StrCat("vocab.json: id ", id, " of \"", token,
+                                                     "\" is outside 0..", vocabulary.size() - 1));
     }
     if (vocabulary[id] != token && (bad_id < 0 || id < bad_id)) {
       bad_id = id;
@@ -144,10 +136,9 @@ absl::Status CheckHuggingFaceVocabulary(
     }
   }
   if (bad_id >= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("vocab.json maps \"", bad_token, "\" to id ", bad_id,
-                     " but the CLIP layout built from merges.txt has \"",
-                     vocabulary[bad_id], "\" there"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vocab.json maps \"", bad_token, "\" to id ", bad_id,
+        " but the CLIP layout built from merges.txt has \"", vocabulary[bad_id], "\" there"));
   }
   return absl::OkStatus();
 }

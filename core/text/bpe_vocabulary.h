@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace itaclip::text {
 
@@ -64,8 +64,8 @@ std::vector<std::string> BuildClipVocabulary(const BpeMerges& merges);
 // id) maps exactly vocabulary[i] -> i for every i, with no other entries: that
 // is, that vocab.json and merges.txt agree and give CLIP's ids. Errors:
 // INVALID_ARGUMENT naming the first disagreement (or the JSON error).
-absl::Status CheckHuggingFaceVocabulary(
-    absl::string_view vocab_json, const std::vector<std::string>& vocabulary);
+absl::Status CheckHuggingFaceVocabulary(absl::string_view vocab_json,
+                                        const std::vector<std::string>& vocabulary);
 
 }  // namespace itaclip::text
 

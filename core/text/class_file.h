@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/text/vocabulary_spec.h"
 
 namespace itaclip::text {
@@ -21,8 +21,7 @@ namespace itaclip::text {
 // Errors: INVALID_ARGUMENT for content with no classes, or an empty name (an
 // empty line, or a line that starts or ends with ", " or holds ", , "); the
 // message gives the 1-based line number. Thread-safe (pure function).
-absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(
-    absl::string_view content);
+absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(absl::string_view content);
 
 // Parses an auxiliary-text file (definitions or synonyms, spec §3.3) against
 // the parsed class names. Each line is "<name> >=<text>"; as in ITACLIP the
@@ -37,17 +36,16 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseClassNames(
 // "wood " in context60 is written "wood >=..."), or with `background_first` and
 // no classes at all. Thread-safe (pure function).
 absl::StatusOr<std::vector<std::string>> ParseDescriptions(
-    absl::string_view content,
-    const std::vector<std::vector<std::string>>& class_names,
+    absl::string_view content, const std::vector<std::vector<std::string>>& class_names,
     bool background_first);
 
 // Reads `class_file` and, unless `description_file` is empty,
 // `description_file`, and combines them with the two parsers above. Errors:
 // NOT_FOUND for a missing file, the parsers' INVALID_ARGUMENT; every message is
 // prefixed with the path of the file at fault. Thread-safe.
-absl::StatusOr<VocabularySpec> LoadVocabularySpec(
-    const std::string& class_file, const std::string& description_file,
-    bool background_first);
+absl::StatusOr<VocabularySpec> LoadVocabularySpec(const std::string& class_file,
+                                                  const std::string& description_file,
+                                                  bool background_first);
 
 }  // namespace itaclip::text
 

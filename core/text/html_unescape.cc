@@ -1,10 +1,10 @@
 #include "core/text/html_unescape.h"
 
-#include "absl/strings/string_view.h"
-
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+
+#include "absl/strings/string_view.h"
 
 namespace itaclip::text {
 namespace {
@@ -134,10 +134,9 @@ constexpr NamedReference kNamedReferences[] = {
 // Python's html._invalid_charrefs for 0x80..0x9F: the Windows-1252 characters
 // (the five bytes that Windows-1252 leaves undefined map to themselves).
 constexpr char32_t kWindows1252[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 constexpr char32_t kNone = 0xFFFFFFFF;
 
@@ -149,9 +148,9 @@ char32_t NumericReplacement(uint64_t num) {
   if (num >= 0x80 && num <= 0x9F) return kWindows1252[num - 0x80];
   if ((num >= 0xD800 && num <= 0xDFFF) || num > 0x10FFFF) return 0xFFFD;
   // html._invalid_codepoints
-  if ((num >= 0x01 && num <= 0x08) || num == 0x0B ||
-      (num >= 0x0E && num <= 0x1F) || (num >= 0x7F && num <= 0x9F) ||
-      (num >= 0xFDD0 && num <= 0xFDEF) || (num & 0xFFFE) == 0xFFFE) {
+  if ((num >= 0x01 && num <= 0x08) || num == 0x0B || (num >= 0x0E && num <= 0x1F) ||
+      (num >= 0x7F && num <= 0x9F) || (num >= 0xFDD0 && num <= 0xFDEF) ||
+      (num & 0xFFFE) == 0xFFFE) {
     return kNone;
   }
   return static_cast<char32_t>(num);
@@ -164,11 +163,11 @@ const NamedReference* FindNamed(std::u32string_view name) {
     if (c >= 0x80) return nullptr;
     ascii.push_back(static_cast<char>(c));
   }
-  const NamedReference* it = std::lower_bound(
-      std::begin(kNamedReferences), std::end(kNamedReferences), ascii,
-      [](const NamedReference& r, const std::string& key) {
-        return absl::string_view(r.name) < key;
-      });
+  const NamedReference* it =
+      std::lower_bound(std::begin(kNamedReferences), std::end(kNamedReferences), ascii,
+                       [](const NamedReference& r, const std::string& key) {
+                         return absl::string_view(r.name) < key;
+                       });
   if (it == std::end(kNamedReferences) || ascii != it->name) return nullptr;
   return it;
 }
@@ -185,22 +184,20 @@ int HexValue(char32_t c) {
 // Decodes the reference that starts with the '&' at text[start], appending its
 // replacement to `out`. Returns the number of code points consumed, or 0 when
 // nothing there is decoded (the '&' stays).
-size_t DecodeReference(std::u32string_view text, size_t start,
-                       bool terminated_only, std::u32string& out) {
+size_t DecodeReference(std::u32string_view text, size_t start, bool terminated_only,
+                       std::u32string& out) {
   const size_t n = text.size();
   size_t pos = start + 1;
   if (pos < n && text[pos] == '#') {
     ++pos;
-    const bool hex = pos + 1 < n && (text[pos] == 'x' || text[pos] == 'X') &&
-                     IsAsciiHexDigit(text[pos + 1]);
+    const bool hex =
+        pos + 1 < n && (text[pos] == 'x' || text[pos] == 'X') && IsAsciiHexDigit(text[pos + 1]);
     if (hex) ++pos;
     const size_t digits_begin = pos;
     uint64_t num = 0;
-    while (pos < n &&
-           (hex ? IsAsciiHexDigit(text[pos]) : IsAsciiDigit(text[pos]))) {
+    while (pos < n && (hex ? IsAsciiHexDigit(text[pos]) : IsAsciiDigit(text[pos]))) {
       // Saturate: any value past U+10FFFF gives the same U+FFFD.
-      num = std::min<uint64_t>(num * (hex ? 16 : 10) + HexValue(text[pos]),
-                               0x7FFFFFFF);
+      num = std::min<uint64_t>(num * (hex ? 16 : 10) + HexValue(text[pos]), 0x7FFFFFFF);
       ++pos;
     }
     if (pos == digits_begin) return 0;
@@ -215,8 +212,8 @@ size_t DecodeReference(std::u32string_view text, size_t start,
   const size_t name_begin = pos;
   while (pos < n && pos - name_begin < 32) {
     const char32_t c = text[pos];
-    if (c == '\t' || c == '\n' || c == '\f' || c == ' ' || c == '<' ||
-        c == '&' || c == '#' || c == ';') {
+    if (c == '\t' || c == '\n' || c == '\f' || c == ' ' || c == '<' || c == '&' || c == '#' ||
+        c == ';') {
       break;
     }
     ++pos;
@@ -266,12 +263,8 @@ std::u32string Unescape(std::u32string_view text, bool terminated_only) {
 
 }  // namespace
 
-std::u32string HtmlUnescape(std::u32string_view text) {
-  return Unescape(text, false);
-}
+std::u32string HtmlUnescape(std::u32string_view text) { return Unescape(text, false); }
 
-std::u32string HtmlUnescapeTerminated(std::u32string_view text) {
-  return Unescape(text, true);
-}
+std::u32string HtmlUnescapeTerminated(std::u32string_view text) { return Unescape(text, true); }
 
 }  // namespace itaclip::text

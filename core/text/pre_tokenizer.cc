@@ -6,8 +6,7 @@
 namespace itaclip::text {
 namespace {
 
-constexpr std::u32string_view kSpecialTokens[] = {U"<|startoftext|>",
-                                                  U"<|endoftext|>"};
+constexpr std::u32string_view kSpecialTokens[] = {U"<|startoftext|>", U"<|endoftext|>"};
 
 // Case-insensitive match of a lowercase ASCII character against lowercased
 // text.
@@ -15,8 +14,7 @@ bool LetterMatches(char32_t c, char32_t ascii_lower) {
   return c == ascii_lower || (ascii_lower == 's' && c == 0x017F);
 }
 
-bool SpecialTokenAt(std::u32string_view text, size_t pos,
-                    std::u32string_view special) {
+bool SpecialTokenAt(std::u32string_view text, size_t pos, std::u32string_view special) {
   if (text.size() - pos < special.size()) return false;
   for (size_t i = 0; i < special.size(); ++i) {
     if (!LetterMatches(text[pos + i], special[i])) return false;
@@ -44,16 +42,15 @@ size_t TokenLength(std::u32string_view text, size_t pos) {
   for (const std::u32string_view special : kSpecialTokens) {
     if (SpecialTokenAt(text, pos, special)) return special.size();
   }
-  if (const size_t length = ContractionLength(text, pos); length > 0)
-    return length;
+  if (const size_t length = ContractionLength(text, pos); length > 0) return length;
   size_t end = pos;
   if (IsLetter(text[pos])) {
     while (end < text.size() && IsLetter(text[end])) ++end;
     return end - pos;
   }
   if (IsNumber(text[pos])) return 1;
-  while (end < text.size() && !IsWhiteSpace(text[end]) &&
-         !IsLetter(text[end]) && !IsNumber(text[end])) {
+  while (end < text.size() && !IsWhiteSpace(text[end]) && !IsLetter(text[end]) &&
+         !IsNumber(text[end])) {
     ++end;
   }
   return end - pos;

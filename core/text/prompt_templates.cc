@@ -8,12 +8,10 @@
 
 namespace itaclip::text {
 
-absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(
-    absl::string_view content) {
+absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(absl::string_view content) {
   std::vector<absl::string_view> lines = absl::StrSplit(content, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty())
-    return absl::InvalidArgumentError("template file has no templates");
+  if (lines.empty()) return absl::InvalidArgumentError("template file has no templates");
   std::vector<std::string> templates;
   templates.reserve(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -23,21 +21,18 @@ absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(
     size_t braces = 0;
     for (const char c : line) braces += (c == '{' || c == '}') ? 1 : 0;
     if (slot == absl::string_view::npos || braces != 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("template file line ", i + 1,
-                       ": a template needs \"{}\" exactly once and no ",
-                       "other braces, got \"", line, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "template file line ", i + 1, ": a template needs \"{}\" exactly once and no ",
+          "other braces, got \"", line, "\""));
     }
     templates.emplace_back(line);
   }
   return templates;
 }
 
-absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(
-    const std::string& path) {
+absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(const std::string& path) {
   ASSIGN_OR_RETURN(const std::string content, ReadTextFile(path));
-  absl::StatusOr<std::vector<std::string>> templates =
-      ParsePromptTemplates(content);
+  absl::StatusOr<std::vector<std::string>> templates = ParsePromptTemplates(content);
   if (!templates.ok()) {
     return absl::Status(templates.status().code(),
                         absl::StrCat(path, ": ", templates.status().message()));
@@ -48,8 +43,7 @@ absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(
 std::string FillTemplate(absl::string_view tmpl, absl::string_view text) {
   const size_t slot = tmpl.find("{}");
   if (slot == absl::string_view::npos) return std::string(tmpl);
-  return absl::StrCat(tmpl.substr(0, slot), text,
-                      tmpl.substr(slot + 2));
+  return absl::StrCat(tmpl.substr(0, slot), text, tmpl.substr(slot + 2));
 }
 
 }  // namespace itaclip::text

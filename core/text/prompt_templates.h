@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace itaclip::text {
 
@@ -17,14 +17,12 @@ namespace itaclip::text {
 // '}', so that FillTemplate agrees with Python's str.format. Errors:
 // INVALID_ARGUMENT naming the 1-based line, or for content with no templates.
 // Thread-safe (pure function).
-absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(
-    absl::string_view content);
+absl::StatusOr<std::vector<std::string>> ParsePromptTemplates(absl::string_view content);
 
 // Reads the file at `path` and parses it with ParsePromptTemplates. Errors:
 // NOT_FOUND for a missing file; the parser's INVALID_ARGUMENT, prefixed with
 // the path. Thread-safe.
-absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(
-    const std::string& path);
+absl::StatusOr<std::vector<std::string>> LoadPromptTemplates(const std::string& path);
 
 // Returns `tmpl` with its first "{}" replaced by `text` (the template unchanged
 // if it has none). For a template accepted by ParsePromptTemplates this equals

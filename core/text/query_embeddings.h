@@ -2,10 +2,10 @@
 #ifndef ITACLIP_CORE_TEXT_QUERY_EMBEDDINGS_H_
 #define ITACLIP_CORE_TEXT_QUERY_EMBEDDINGS_H_
 
+#include <ATen/core/Tensor.h>
+
 #include <string>
 #include <vector>
-
-#include <ATen/core/Tensor.h>
 
 namespace itaclip::text {
 

@@ -20,18 +20,15 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
     return absl::NotFoundError(absl::StrCat("file not found: ", path));
   }
   if (st.type() == std::filesystem::file_type::directory) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("is a directory, not a file: ", path));
+    return absl::InvalidArgumentError(absl::StrCat("is a directory, not a file: ", path));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
     if (err == EACCES) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot open ", path, ": permission denied"));
+      return absl::PermissionDeniedError(absl::StrCat("cannot open ", path, ": permission denied"));
     }
-    return absl::UnknownError(
-        absl::StrCat("cannot open ", path, ": ", std::strerror(err)));
+    return absl::UnknownError(absl::StrCat("cannot open ", path, ": ", std::strerror(err)));
   }
   std::ostringstream content;
   content << in.rdbuf();

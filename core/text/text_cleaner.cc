@@ -19,20 +19,17 @@ struct Ligature {
   const char32_t* to;
 };
 constexpr Ligature kLigatures[] = {
-    {0x0132, U"IJ"},      {0x0133, U"ij"},      {0x0149, U"\u02BCn"},
-    {0x01C4, U"D\u017D"}, {0x01C5, U"D\u017E"}, {0x01C6, U"d\u017E"},
-    {0x01C7, U"LJ"},      {0x01C8, U"Lj"},      {0x01C9, U"lj"},
-    {0x01CA, U"NJ"},      {0x01CB, U"Nj"},      {0x01CC, U"nj"},
-    {0x01F1, U"DZ"},      {0x01F2, U"Dz"},      {0x01F3, U"dz"},
-    {0xFB00, U"ff"},      {0xFB01, U"fi"},      {0xFB02, U"fl"},
-    {0xFB03, U"ffi"},     {0xFB04, U"ffl"},     {0xFB05, U"\u017Ft"},
-    {0xFB06, U"st"},
+    {0x0132, U"IJ"},      {0x0133, U"ij"},      {0x0149, U"\u02BCn"}, {0x01C4, U"D\u017D"},
+    {0x01C5, U"D\u017E"}, {0x01C6, U"d\u017E"}, {0x01C7, U"LJ"},      {0x01C8, U"Lj"},
+    {0x01C9, U"lj"},      {0x01CA, U"NJ"},      {0x01CB, U"Nj"},      {0x01CC, U"nj"},
+    {0x01F1, U"DZ"},      {0x01F2, U"Dz"},      {0x01F3, U"dz"},      {0xFB00, U"ff"},
+    {0xFB01, U"fi"},      {0xFB02, U"fl"},      {0xFB03, U"ffi"},     {0xFB04, U"ffl"},
+    {0xFB05, U"\u017Ft"}, {0xFB06, U"st"},
 };
 
 bool IsFtfyControl(char32_t c) {
   return c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F ||
-         (c >= 0x206A && c <= 0x206F) || c == 0xFEFF ||
-         (c >= 0xFFF9 && c <= 0xFFFC);
+         (c >= 0x206A && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFC);
 }
 
 // ftfy's remove_terminal_escapes: drops "ESC [ (digit | ';')* letter".
@@ -42,9 +39,7 @@ std::u32string RemoveTerminalEscapes(std::u32string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == 0x1B && i + 1 < text.size() && text[i + 1] == '[') {
       size_t j = i + 2;
-      while (j < text.size() &&
-             ((text[j] >= '0' && text[j] <= '9') || text[j] == ';'))
-        ++j;
+      while (j < text.size() && ((text[j] >= '0' && text[j] <= '9') || text[j] == ';')) ++j;
       if (j < text.size() && text[j] < 0x80 &&
           ((text[j] | 0x20) >= 'a' && (text[j] | 0x20) <= 'z')) {
         i = j;
@@ -62,8 +57,7 @@ void AppendFixedCharacter(char32_t c, std::u32string& out) {
     if (c == ligature.from) {
       // A ligature's letters go through the later steps too (ŉ's U+02BC becomes
       // ').
-      for (const char32_t* p = ligature.to; *p != 0; ++p)
-        AppendFixedCharacter(*p, out);
+      for (const char32_t* p = ligature.to; *p != 0; ++p) AppendFixedCharacter(*p, out);
       return;
     }
   }
@@ -88,8 +82,7 @@ std::u32string FixTextLikeFtfy(std::u32string_view text) {
     size_t end = text.find(U'\n', begin);
     end = (end == std::u32string_view::npos) ? text.size() : end + 1;
     std::u32string segment(text.substr(begin, end - begin));
-    if (segment.find(U'<') == std::u32string::npos)
-      segment = HtmlUnescapeTerminated(segment);
+    if (segment.find(U'<') == std::u32string::npos) segment = HtmlUnescapeTerminated(segment);
     segment = RemoveTerminalEscapes(segment);
     for (const char32_t c : segment) AppendFixedCharacter(c, out);
     begin = end;
@@ -123,8 +116,7 @@ std::u32string LowercaseLikePython(std::u32string_view text) {
     } else if (c == kCapitalSigma) {
       const bool after_letter = i > 0 && IsLetter(text[i - 1]);
       const bool before_letter = i + 1 < text.size() && IsLetter(text[i + 1]);
-      out.push_back(after_letter && !before_letter ? kFinalSigma
-                                                   : SimpleLowercase(c));
+      out.push_back(after_letter && !before_letter ? kFinalSigma : SimpleLowercase(c));
     } else {
       out.push_back(SimpleLowercase(c));
     }

@@ -1,9 +1,9 @@
 #include "core/text/text_embedder.h"
 
-#include <utility>
-
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
@@ -26,7 +26,8 @@ absl::Status CheckSpec(const VocabularySpec& spec, double description_weight) {
       return absl::InvalidArgumentError(absl::StrCat("class ", c, " has no name"));
     }
     for (const std::string& name : spec.classes[c].names) {
-      if (name.empty()) return absl::InvalidArgumentError(absl::StrCat("class ", c, " has an empty name"));
+      if (name.empty())
+        return absl::InvalidArgumentError(absl::StrCat("class ", c, " has an empty name"));
     }
   }
   return absl::OkStatus();
@@ -83,16 +84,17 @@ absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
     }
   }
   ASSIGN_OR_RETURN(at::Tensor ensembles, EnsembleEmbeddings(strings, max_batch));
-  ASSIGN_OR_RETURN(result.embeddings, GuardTorch("description blend", [&]() -> absl::StatusOr<at::Tensor> {
-    c10::InferenceMode inference;
-    at::Tensor queries = ensembles.slice(0, 0, num_queries).clone();
-    for (int64_t q = 0; q < num_queries; ++q) {
-      const int64_t row = description_row[result.query_class[q]];
-      if (row < 0) continue;
-      queries[q].mul_(1.0 - description_weight).add_(ensembles[row], description_weight);
-    }
-    return queries;
-  }));
+  ASSIGN_OR_RETURN(
+      result.embeddings, GuardTorch("description blend", [&]() -> absl::StatusOr<at::Tensor> {
+        c10::InferenceMode inference;
+        at::Tensor queries = ensembles.slice(0, 0, num_queries).clone();
+        for (int64_t q = 0; q < num_queries; ++q) {
+          const int64_t row = description_row[result.query_class[q]];
+          if (row < 0) continue;
+          queries[q].mul_(1.0 - description_weight).add_(ensembles[row], description_weight);
+        }
+        return queries;
+      }));
   return result;
 }
 

@@ -4,10 +4,10 @@
 #ifndef ITACLIP_CORE_TEXT_TEXT_EMBEDDER_H_
 #define ITACLIP_CORE_TEXT_TEXT_EMBEDDER_H_
 
+#include <ATen/core/Tensor.h>
+
 #include <string>
 #include <vector>
-
-#include <ATen/core/Tensor.h>
 
 #include "absl/status/statusor.h"
 #include "core/clip/clip_model.h"
@@ -31,8 +31,8 @@ class TextEmbedder {
   // The query embeddings of `spec`, blending with weight `description_weight` (def_coefficient):
   // f_q = (1-c)·t(name) + c·t(description of q's class) for classes that have a description and are
   // not the background class (class 0 when spec.background_first); f_q = t(name) otherwise.
-  // INVALID_ARGUMENT for an empty vocabulary, an empty name, c outside [0, 1] or a prompt longer than
-  // the context length.
+  // INVALID_ARGUMENT for an empty vocabulary, an empty name, c outside [0, 1] or a prompt longer
+  // than the context length.
   absl::StatusOr<QueryEmbeddings> Embed(const VocabularySpec& spec, double description_weight,
                                         int64_t max_batch = 256) const;
 

@@ -328,21 +328,19 @@ constexpr MappingRun kWidthRuns[] = {
 template <size_t N>
 bool InRanges(const CodePointRange (&ranges)[N], char32_t cp) {
   // The first range whose last >= cp is the only one that can hold cp.
-  const CodePointRange* it = std::lower_bound(
-      std::begin(ranges), std::end(ranges), cp,
-      [](const CodePointRange& r, char32_t value) { return r.last < value; });
+  const CodePointRange* it =
+      std::lower_bound(std::begin(ranges), std::end(ranges), cp,
+                       [](const CodePointRange& r, char32_t value) { return r.last < value; });
   return it != std::end(ranges) && it->first <= cp;
 }
 
 // Returns the mapped code point, or 0 when no run maps `cp`.
 template <size_t N>
 char32_t MapByRuns(const MappingRun (&runs)[N], char32_t cp) {
-  const MappingRun* it = std::lower_bound(
-      std::begin(runs), std::end(runs), cp,
-      [](const MappingRun& r, char32_t value) { return r.last < value; });
-  if (it == std::end(runs) || cp < it->first ||
-      (cp - it->first) % it->stride != 0)
-    return 0;
+  const MappingRun* it =
+      std::lower_bound(std::begin(runs), std::end(runs), cp,
+                       [](const MappingRun& r, char32_t value) { return r.last < value; });
+  if (it == std::end(runs) || cp < it->first || (cp - it->first) % it->stride != 0) return 0;
   return static_cast<char32_t>(static_cast<int32_t>(cp) + it->delta);
 }
 
@@ -360,9 +358,8 @@ bool IsNumber(char32_t cp) {
 
 bool IsWhiteSpace(char32_t cp) {
   if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
-  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-         cp == 0x202F || cp == 0x205F || cp == 0x3000;
+  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 char32_t SimpleLowercase(char32_t cp) {

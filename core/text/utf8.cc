@@ -34,11 +34,10 @@ absl::StatusOr<std::u32string> DecodeUtf8(absl::string_view bytes) {
       valid = (next & 0xC0) == 0x80;
       cp = (cp << 6) | (next & 0x3F);
     }
-    if (!valid || cp < min_value || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "text is not valid UTF-8: bad byte sequence at byte offset ", i,
-          " (byte 0x", absl::Hex(lead, absl::kZeroPad2), ")"));
+    if (!valid || cp < min_value || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("text is not valid UTF-8: bad byte sequence at byte offset ", i, " (byte 0x",
+                       absl::Hex(lead, absl::kZeroPad2), ")"));
     }
     out.push_back(cp);
     i += length;

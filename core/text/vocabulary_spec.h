@@ -12,10 +12,8 @@ namespace itaclip::text {
 // One class. Each name is one text query (spec §3.1: the ", "-separated pieces
 // of a class-file line).
 struct ClassSpec {
-  std::vector<std::string>
-      names;  // never empty when built by LoadVocabularySpec
-  std::string
-      description;  // the auxiliary text; empty means none (no blending)
+  std::vector<std::string> names;  // never empty when built by LoadVocabularySpec
+  std::string description;         // the auxiliary text; empty means none (no blending)
 };
 
 // The classes in label order: class i is label i of the output map.

@@ -23,7 +23,7 @@ bpe=$shared/reference/clip/bpe_simple_vocab_16e6.txt.gz
 
 "$itaclip" segment --model "$checkpoint" --bpe "$bpe" --classes "$classes" --descriptions "$desc" \
   --preset "$preset" --image "$input" --out "$work/labels.png" --scores "$work/scores.npy" \
-  --overlay "$work/overlay.png" --quiet
+  --overlay "$work/overlay.png" --quiet --threads 1
 "$python" "$source/tests/reference/itaclip_reference.py" segment --model "$checkpoint" --bpe "$bpe" \
   --classes "$classes" --descriptions "$desc" \
   --templates "$shared/reference/itaclip/imagenet_templates.txt" --preset "$preset" \

@@ -20,8 +20,7 @@ namespace {
 
 void CheckOk(const absl::Status& status, const char* what) {
   if (!status.ok()) {
-    std::fprintf(stderr, "WriteTinyCheckpoints: %s failed: %s\n", what,
-                 status.ToString().c_str());
+    std::fprintf(stderr, "WriteTinyCheckpoints: %s failed: %s\n", what, status.ToString().c_str());
     std::abort();
   }
 }
@@ -31,33 +30,29 @@ void CheckOk(const absl::Status& status, const char* what) {
 checkpoint::ClipConfig TinyClipConfig() { return checkpoint::TinyClipConfig(); }
 
 TinyCheckpointPaths WriteTinyCheckpoints(const std::string& dir,
-                                         const checkpoint::ClipConfig& config,
-                                         uint64_t seed, c10::ScalarType dtype) {
+                                         const checkpoint::ClipConfig& config, uint64_t seed,
+                                         c10::ScalarType dtype) {
   if (dtype != c10::kHalf && dtype != c10::kFloat) {
-    std::fprintf(stderr,
-                 "WriteTinyCheckpoints: dtype must be kHalf or kFloat\n");
+    std::fprintf(stderr, "WriteTinyCheckpoints: dtype must be kHalf or kFloat\n");
     std::abort();
   }
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
-    std::fprintf(stderr, "WriteTinyCheckpoints: cannot create %s: %s\n",
-                 dir.c_str(), error.message().c_str());
+    std::fprintf(stderr, "WriteTinyCheckpoints: cannot create %s: %s\n", dir.c_str(),
+                 error.message().c_str());
     std::abort();
   }
-  checkpoint::StateDict openai =
-      checkpoint::MakeRandomClipStateDict(config, seed);
+  checkpoint::StateDict openai = checkpoint::MakeRandomClipStateDict(config, seed);
   for (auto& [key, tensor] : openai) tensor = tensor.to(dtype);
 
   TinyCheckpointPaths paths{dir + "/tiny.pt", dir + "/tiny-openai.safetensors",
                             dir + "/tiny-hf.safetensors"};
-  CheckOk(checkpoint::WriteTorchScriptArchive(openai, paths.torchscript),
-          "TorchScript archive");
-  CheckOk(checkpoint::WriteSafetensors(openai, paths.openai_safetensors),
-          "OpenAI safetensors");
-  CheckOk(checkpoint::WriteSafetensors(checkpoint::OpenAiToHuggingFace(openai),
-                                       paths.hf_safetensors),
-          "Hugging Face safetensors");
+  CheckOk(checkpoint::WriteTorchScriptArchive(openai, paths.torchscript), "TorchScript archive");
+  CheckOk(checkpoint::WriteSafetensors(openai, paths.openai_safetensors), "OpenAI safetensors");
+  CheckOk(
+      checkpoint::WriteSafetensors(checkpoint::OpenAiToHuggingFace(openai), paths.hf_safetensors),
+      "Hugging Face safetensors");
   return paths;
 }
 

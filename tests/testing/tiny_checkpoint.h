@@ -20,7 +20,7 @@ namespace itaclip::testing {
 checkpoint::ClipConfig TinyClipConfig();
 
 struct TinyCheckpointPaths {
-  std::string torchscript;  // <dir>/tiny.pt: TorchScript archive, OpenAI names
+  std::string torchscript;         // <dir>/tiny.pt: TorchScript archive, OpenAI names
   std::string openai_safetensors;  // <dir>/tiny-openai.safetensors
   std::string hf_safetensors;      // <dir>/tiny-hf.safetensors: Hugging Face
                                    // CLIPModel names
@@ -31,8 +31,8 @@ struct TinyCheckpointPaths {
 // formats. The three files hold bit-identical weights. Test code: aborts with a
 // message on any failure. Not thread-safe for the same `dir`.
 TinyCheckpointPaths WriteTinyCheckpoints(const std::string& dir,
-                                         const checkpoint::ClipConfig& config,
-                                         uint64_t seed, c10::ScalarType dtype);
+                                         const checkpoint::ClipConfig& config, uint64_t seed,
+                                         c10::ScalarType dtype);
 
 }  // namespace itaclip::testing
 

@@ -25,9 +25,8 @@ class ScratchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        absl::StrCat(::testing::TempDir(), "itaclip_format_",
-                     info->test_suite_name(), "_", info->name(), "_", getpid());
+    dir_ = absl::StrCat(::testing::TempDir(), "itaclip_format_", info->test_suite_name(), "_",
+                        info->name(), "_", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -51,16 +50,14 @@ void ExpectNotClip(const std::string& path, const std::string& reason) {
   ASSERT_FALSE(format.ok());
   EXPECT_EQ(format.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(format.status().message()),
-              HasSubstr(absl::StrCat("checkpoint ", path,
-                                     ": not a CLIP checkpoint: ")));
+              HasSubstr(absl::StrCat("checkpoint ", path, ": not a CLIP checkpoint: ")));
   EXPECT_THAT(std::string(format.status().message()), HasSubstr(reason));
 }
 
 TEST_F(CheckpointFormatTest, DetectsTheThreeTinyFormats) {
-  const testing::TinyCheckpointPaths paths = testing::WriteTinyCheckpoints(
-      ScratchDir(), testing::TinyClipConfig(), 1, c10::kHalf);
-  absl::StatusOr<CheckpointFormat> format =
-      DetectCheckpointFormat(paths.torchscript);
+  const testing::TinyCheckpointPaths paths =
+      testing::WriteTinyCheckpoints(ScratchDir(), testing::TinyClipConfig(), 1, c10::kHalf);
+  absl::StatusOr<CheckpointFormat> format = DetectCheckpointFormat(paths.torchscript);
   ASSERT_TRUE(format.ok()) << format.status();
   EXPECT_EQ(*format, CheckpointFormat::kTorchScriptArchive);
   format = DetectCheckpointFormat(paths.openai_safetensors);
@@ -76,14 +73,12 @@ TEST_F(CheckpointFormatTest, ContentDecidesNotTheFileName) {
   StateDict dict;
   dict["visual.conv1.weight"] = at::zeros({64, 3, 16, 16});
   ASSERT_TRUE(WriteSafetensors(dict, dir + "/model.pt").ok());
-  const absl::StatusOr<CheckpointFormat> format =
-      DetectCheckpointFormat(dir + "/model.pt");
+  const absl::StatusOr<CheckpointFormat> format = DetectCheckpointFormat(dir + "/model.pt");
   ASSERT_TRUE(format.ok()) << format.status();
   EXPECT_EQ(*format, CheckpointFormat::kOpenAiSafetensors);
   // Any zip is taken for a TorchScript archive here; the loader checks its
   // contents.
-  WriteBytes(dir + "/weights.safetensors",
-             std::string("PK\x03\x04", 4) + "rest");
+  WriteBytes(dir + "/weights.safetensors", std::string("PK\x03\x04", 4) + "rest");
   EXPECT_EQ(*DetectCheckpointFormat(dir + "/weights.safetensors"),
             CheckpointFormat::kTorchScriptArchive);
 }
@@ -100,8 +95,7 @@ TEST_F(CheckpointFormatTest, DirectoryIsRefused) {
   const absl::StatusOr<CheckpointFormat> format = DetectCheckpointFormat(dir);
   ASSERT_FALSE(format.ok());
   EXPECT_EQ(format.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(format.status().message()),
-              HasSubstr("not a regular file"));
+  EXPECT_THAT(std::string(format.status().message()), HasSubstr("not a regular file"));
 }
 
 TEST_F(CheckpointFormatTest, EmptyFile) {
@@ -132,8 +126,7 @@ TEST_F(CheckpointFormatTest, SafetensorsWithoutClipKeys) {
   StateDict dict;
   dict["encoder.weight"] = at::zeros({4, 4});
   ASSERT_TRUE(WriteSafetensors(dict, path).ok());
-  ExpectNotClip(
-      path, "safetensors file with 1 tensors but neither visual.conv1.weight");
+  ExpectNotClip(path, "safetensors file with 1 tensors but neither visual.conv1.weight");
 }
 
 TEST_F(CheckpointFormatTest, SafetensorsWithBothNamingSchemes) {
@@ -158,10 +151,8 @@ TEST_F(CheckpointFormatTest, BrokenSafetensorsHeaderIsReported) {
 }
 
 TEST_F(CheckpointFormatTest, FormatNames) {
-  EXPECT_EQ(CheckpointFormatName(CheckpointFormat::kTorchScriptArchive),
-            "TorchScript archive");
-  EXPECT_EQ(CheckpointFormatName(CheckpointFormat::kOpenAiSafetensors),
-            "OpenAI safetensors");
+  EXPECT_EQ(CheckpointFormatName(CheckpointFormat::kTorchScriptArchive), "TorchScript archive");
+  EXPECT_EQ(CheckpointFormatName(CheckpointFormat::kOpenAiSafetensors), "OpenAI safetensors");
   EXPECT_EQ(CheckpointFormatName(CheckpointFormat::kHuggingFaceSafetensors),
             "Hugging Face safetensors");
 }

@@ -38,8 +38,7 @@ TEST(ClipStateDictLayoutTest, ViTB16HasThePublishedParameterCount) {
   // 25,296,896 + 39,424 + 12 x 3,152,384 + 1,024 + 262,144 = 63,428,096; plus
   // logit_scale.
   int64_t total = 0;
-  for (const ClipTensorSpec& spec : ClipStateDictLayout(VitB16Config()))
-    total += Numel(spec.shape);
+  for (const ClipTensorSpec& spec : ClipStateDictLayout(VitB16Config())) total += Numel(spec.shape);
   EXPECT_EQ(total, 149'620'737);
 }
 
@@ -70,27 +69,15 @@ TEST(ClipStateDictLayoutTest, ShapesAndGroupsOfSampleKeys) {
   const Expected expected[] = {
       {"visual.conv1.weight", {768, 3, 16, 16}, PrecisionGroup::kMatrix},
       {"visual.positional_embedding", {197, 768}, PrecisionGroup::kFloat32},
-      {"visual.transformer.resblocks.11.attn.in_proj_weight",
-       {2304, 768},
-       PrecisionGroup::kMatrix},
-      {"visual.transformer.resblocks.0.attn.in_proj_bias",
-       {2304},
-       PrecisionGroup::kMatrix},
-      {"visual.transformer.resblocks.3.mlp.c_fc.bias",
-       {3072},
-       PrecisionGroup::kMatrix},
-      {"visual.transformer.resblocks.3.mlp.c_proj.weight",
-       {768, 3072},
-       PrecisionGroup::kMatrix},
-      {"visual.transformer.resblocks.3.ln_2.bias",
-       {768},
-       PrecisionGroup::kFloat32},
+      {"visual.transformer.resblocks.11.attn.in_proj_weight", {2304, 768}, PrecisionGroup::kMatrix},
+      {"visual.transformer.resblocks.0.attn.in_proj_bias", {2304}, PrecisionGroup::kMatrix},
+      {"visual.transformer.resblocks.3.mlp.c_fc.bias", {3072}, PrecisionGroup::kMatrix},
+      {"visual.transformer.resblocks.3.mlp.c_proj.weight", {768, 3072}, PrecisionGroup::kMatrix},
+      {"visual.transformer.resblocks.3.ln_2.bias", {768}, PrecisionGroup::kFloat32},
       {"visual.proj", {768, 512}, PrecisionGroup::kMatrix},
       {"token_embedding.weight", {49408, 512}, PrecisionGroup::kFloat32},
       {"positional_embedding", {77, 512}, PrecisionGroup::kFloat32},
-      {"transformer.resblocks.11.attn.out_proj.weight",
-       {512, 512},
-       PrecisionGroup::kMatrix},
+      {"transformer.resblocks.11.attn.out_proj.weight", {512, 512}, PrecisionGroup::kMatrix},
       {"ln_final.bias", {512}, PrecisionGroup::kFloat32},
       {"text_projection", {512, 512}, PrecisionGroup::kMatrix},
       {"logit_scale", {}, PrecisionGroup::kFloat32},

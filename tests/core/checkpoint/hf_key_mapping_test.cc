@@ -55,9 +55,8 @@ std::vector<std::string> HfNames() {
     for (int i = 0; i < 2; ++i) {
       const std::string layer = absl::StrCat(tower, ".encoder.layers.", i, ".");
       for (const char* part :
-           {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
-            "self_attn.out_proj", "layer_norm1", "layer_norm2", "mlp.fc1",
-            "mlp.fc2"}) {
+           {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj",
+            "layer_norm1", "layer_norm2", "mlp.fc1", "mlp.fc2"}) {
         names.push_back(absl::StrCat(layer, part, ".weight"));
         names.push_back(absl::StrCat(layer, part, ".bias"));
       }
@@ -67,8 +66,7 @@ std::vector<std::string> HfNames() {
 }
 
 TEST(HfKeyMappingTest, OpenAiToHuggingFaceProducesExactlyTheHfNames) {
-  const StateDict hf =
-      OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
+  const StateDict hf = OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
   std::vector<std::string> keys;
   for (const auto& [key, tensor] : hf) keys.push_back(key);
   EXPECT_THAT(keys, ::testing::UnorderedElementsAreArray(HfNames()));
@@ -86,15 +84,12 @@ TEST(HfKeyMappingTest, ConcatenatesQKVIntoInProjRows) {
 
   const absl::StatusOr<StateDict> openai = HuggingFaceToOpenAi(hf);
   ASSERT_TRUE(openai.ok()) << openai.status();
-  const at::Tensor w =
-      openai->at("visual.transformer.resblocks.1.attn.in_proj_weight");
-  const at::Tensor b =
-      openai->at("visual.transformer.resblocks.1.attn.in_proj_bias");
+  const at::Tensor w = openai->at("visual.transformer.resblocks.1.attn.in_proj_weight");
+  const at::Tensor b = openai->at("visual.transformer.resblocks.1.attn.in_proj_bias");
   ASSERT_EQ(w.sizes().vec(), (std::vector<int64_t>{192, 64}));
   ASSERT_EQ(b.sizes().vec(), (std::vector<int64_t>{192}));
   for (int64_t row = 0; row < 192; ++row) {
-    const float expected = static_cast<float>(
-        row / 64 + 1);  // rows 0..63 q, 64..127 k, 128..191 v
+    const float expected = static_cast<float>(row / 64 + 1);  // rows 0..63 q, 64..127 k, 128..191 v
     ASSERT_TRUE(at::equal(w[row], at::full({64}, expected))) << "row " << row;
     ASSERT_EQ(b[row].item<float>(), 10 * expected) << "row " << row;
   }
@@ -103,10 +98,8 @@ TEST(HfKeyMappingTest, ConcatenatesQKVIntoInProjRows) {
 TEST(HfKeyMappingTest, TransposesBothProjections) {
   StateDict hf = OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
   // nn.Linear layout [embed 16, width 64]: element (e, w) = 64 e + w.
-  hf["visual_projection.weight"] =
-      at::arange(16 * 64, at::kFloat).reshape({16, 64});
-  hf["text_projection.weight"] =
-      -at::arange(16 * 64, at::kFloat).reshape({16, 64});
+  hf["visual_projection.weight"] = at::arange(16 * 64, at::kFloat).reshape({16, 64});
+  hf["text_projection.weight"] = -at::arange(16 * 64, at::kFloat).reshape({16, 64});
   const absl::StatusOr<StateDict> openai = HuggingFaceToOpenAi(hf);
   ASSERT_TRUE(openai.ok()) << openai.status();
   const at::Tensor proj = openai->at("visual.proj");
@@ -116,8 +109,7 @@ TEST(HfKeyMappingTest, TransposesBothProjections) {
   for (int64_t w : {0, 1, 63}) {
     for (int64_t e : {0, 5, 15}) {
       EXPECT_EQ(proj[w][e].item<float>(), static_cast<float>(64 * e + w));
-      EXPECT_EQ(text_projection[w][e].item<float>(),
-                -static_cast<float>(64 * e + w));
+      EXPECT_EQ(text_projection[w][e].item<float>(), -static_cast<float>(64 * e + w));
     }
   }
 }
@@ -139,19 +131,16 @@ TEST(HfKeyMappingTest, RoundTripRestoresEveryOpenAiTensor) {
 }
 
 TEST(HfKeyMappingTest, MissingKeysAreNamed) {
-  const StateDict complete =
-      OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
-  for (const char* key :
-       {"vision_model.post_layernorm.bias", "text_projection.weight",
-        "text_model.encoder.layers.0.self_attn.v_proj.weight",
-        "vision_model.encoder.layers.1.mlp.fc2.bias"}) {
+  const StateDict complete = OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
+  for (const char* key : {"vision_model.post_layernorm.bias", "text_projection.weight",
+                          "text_model.encoder.layers.0.self_attn.v_proj.weight",
+                          "vision_model.encoder.layers.1.mlp.fc2.bias"}) {
     StateDict hf = complete;
     hf.erase(key);
     const absl::StatusOr<StateDict> openai = HuggingFaceToOpenAi(hf);
     ASSERT_FALSE(openai.ok()) << key;
     EXPECT_EQ(openai.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(openai.status().message(),
-              absl::StrCat("missing Hugging Face key ", key));
+    EXPECT_EQ(openai.status().message(), absl::StrCat("missing Hugging Face key ", key));
   }
   StateDict hf = complete;
   hf.erase("logit_scale");  // optional
@@ -159,11 +148,9 @@ TEST(HfKeyMappingTest, MissingKeysAreNamed) {
 }
 
 TEST(HfKeyMappingTest, MismatchedQkvAndMalformedLayerKeys) {
-  const StateDict complete =
-      OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
+  const StateDict complete = OpenAiToHuggingFace(MakeRandomClipStateDict(SmallConfig(), 1));
   StateDict hf = complete;
-  hf["text_model.encoder.layers.1.self_attn.k_proj.weight"] =
-      at::zeros({32, 64});
+  hf["text_model.encoder.layers.1.self_attn.k_proj.weight"] = at::zeros({32, 64});
   absl::StatusOr<StateDict> openai = HuggingFaceToOpenAi(hf);
   ASSERT_FALSE(openai.ok());
   EXPECT_THAT(std::string(openai.status().message()),
@@ -174,8 +161,7 @@ TEST(HfKeyMappingTest, MismatchedQkvAndMalformedLayerKeys) {
   hf["vision_model.encoder.layers.x.mlp.fc1.bias"] = at::zeros({4});
   openai = HuggingFaceToOpenAi(hf);
   ASSERT_FALSE(openai.ok());
-  EXPECT_THAT(std::string(openai.status().message()),
-              HasSubstr("malformed layer key"));
+  EXPECT_THAT(std::string(openai.status().message()), HasSubstr("malformed layer key"));
 }
 
 }  // namespace

@@ -19,9 +19,7 @@ using ::testing::HasSubstr;
 // A tensor of the given shape that owns no memory (a broadcast scalar): shapes
 // are all that InferClipConfig reads, and a full ViT-B/16 in real memory would
 // cost 600 MB.
-at::Tensor Shaped(std::vector<int64_t> shape) {
-  return at::zeros({}).expand(shape);
-}
+at::Tensor Shaped(std::vector<int64_t> shape) { return at::zeros({}).expand(shape); }
 
 void AddBlock(StateDict& dict, const std::string& prefix, int64_t width) {
   dict[prefix + "ln_1.weight"] = Shaped({width});
@@ -54,8 +52,7 @@ StateDict VitB16Shapes() {
   dict["visual.proj"] = Shaped({768, 512});
   dict["token_embedding.weight"] = Shaped({49408, 512});
   dict["positional_embedding"] = Shaped({77, 512});
-  for (int i = 0; i < 12; ++i)
-    AddBlock(dict, absl::StrCat("transformer.resblocks.", i, "."), 512);
+  for (int i = 0; i < 12; ++i) AddBlock(dict, absl::StrCat("transformer.resblocks.", i, "."), 512);
   dict["ln_final.weight"] = Shaped({512});
   dict["ln_final.bias"] = Shaped({512});
   dict["text_projection"] = Shaped({512, 512});
@@ -114,8 +111,7 @@ TEST(InferClipConfigTest, TinyConfigHasViTB16DepthPatchAndGrid) {
 
 TEST(InferClipConfigTest, RecoversTheTinyConfigFromRandomWeights) {
   const ClipConfig tiny = testing::TinyClipConfig();
-  const absl::StatusOr<ClipConfig> config =
-      InferClipConfig(MakeRandomClipStateDict(tiny, 1));
+  const absl::StatusOr<ClipConfig> config = InferClipConfig(MakeRandomClipStateDict(tiny, 1));
   ASSERT_TRUE(config.ok()) << config.status();
   ExpectConfigsEqual(*config, tiny);
 }
@@ -124,12 +120,9 @@ TEST(InferClipConfigTest, DebugStringNamesTheNumbers) {
   const absl::StatusOr<ClipConfig> config = InferClipConfig(VitB16Shapes());
   ASSERT_TRUE(config.ok()) << config.status();
   const std::string text = config->DebugString();
-  EXPECT_THAT(text,
-              HasSubstr("width 768, 12 layers, 12 heads, patch 16, grid 14"));
+  EXPECT_THAT(text, HasSubstr("width 768, 12 layers, 12 heads, patch 16, grid 14"));
   EXPECT_THAT(text, HasSubstr("embed 512"));
-  EXPECT_THAT(
-      text,
-      HasSubstr("width 512, 12 layers, 8 heads, context 77, vocab 49408"));
+  EXPECT_THAT(text, HasSubstr("width 512, 12 layers, 8 heads, context 77, vocab 49408"));
 }
 
 void ExpectInvalid(const StateDict& dict, const std::string& message_part) {
@@ -169,8 +162,7 @@ TEST(InferClipConfigTest, ConvKernelMustBeSquareWithThreeChannels) {
 
 TEST(InferClipConfigTest, PositionalGridMustBeSquare) {
   StateDict dict = VitB16Shapes();
-  dict["visual.positional_embedding"] =
-      Shaped({196, 768});  // 195 patches: not a square
+  dict["visual.positional_embedding"] = Shaped({196, 768});  // 195 patches: not a square
   ExpectInvalid(dict, "visual.positional_embedding has 196 rows");
   dict["visual.positional_embedding"] = Shaped({1, 768});  // no patch at all
   ExpectInvalid(dict, "visual.positional_embedding has 1 rows");
@@ -179,24 +171,19 @@ TEST(InferClipConfigTest, PositionalGridMustBeSquare) {
 TEST(InferClipConfigTest, LayersMustBeNumberedFromZeroWithoutGaps) {
   StateDict dict = VitB16Shapes();
   for (auto it = dict.begin(); it != dict.end();) {
-    it = it->first.rfind("transformer.resblocks.5.", 0) == 0 ? dict.erase(it)
-                                                             : std::next(it);
+    it = it->first.rfind("transformer.resblocks.5.", 0) == 0 ? dict.erase(it) : std::next(it);
   }
-  ExpectInvalid(
-      dict,
-      "not numbered 0..n-1: found indices 0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11");
+  ExpectInvalid(dict, "not numbered 0..n-1: found indices 0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11");
 
   dict = VitB16Shapes();
   dict["visual.transformer.resblocks.x.ln_1.weight"] = Shaped({768});
-  ExpectInvalid(
-      dict, "malformed layer key visual.transformer.resblocks.x.ln_1.weight");
+  ExpectInvalid(dict, "malformed layer key visual.transformer.resblocks.x.ln_1.weight");
 }
 
 TEST(InferClipConfigTest, NoLayersIsAnError) {
   StateDict dict = VitB16Shapes();
   for (auto it = dict.begin(); it != dict.end();) {
-    it = it->first.rfind("visual.transformer.", 0) == 0 ? dict.erase(it)
-                                                        : std::next(it);
+    it = it->first.rfind("visual.transformer.", 0) == 0 ? dict.erase(it) : std::next(it);
   }
   ExpectInvalid(dict, "no layers");
 }

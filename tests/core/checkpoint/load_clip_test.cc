@@ -76,13 +76,12 @@ std::vector<std::pair<std::string, at::Tensor>> Flatten(const ClipWeights& w) {
 // embeddings and token_embedding stay fp32; everything else (conv, linear and
 // attention weights and biases, proj, text_projection) takes the compute dtype.
 bool StaysFp32(const std::string& key) {
-  return key.find("ln_") != std::string::npos ||
-         key.find("embedding") != std::string::npos;
+  return key.find("ln_") != std::string::npos || key.find("embedding") != std::string::npos;
 }
 
 std::string ScratchDir(const std::string& name) {
-  const std::string dir = absl::StrCat(
-      ::testing::TempDir(), "itaclip_load_clip_", name, "_", getpid());
+  const std::string dir =
+      absl::StrCat(::testing::TempDir(), "itaclip_load_clip_", name, "_", getpid());
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -95,8 +94,7 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in),
-                     std::istreambuf_iterator<char>());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 class LoadClipTest : public ::testing::Test {
@@ -106,8 +104,8 @@ class LoadClipTest : public ::testing::Test {
     suite_dir_ = new std::string(dir);
     fp32_ = new testing::TinyCheckpointPaths(testing::WriteTinyCheckpoints(
         dir + "/fp32", testing::TinyClipConfig(), kSeed, c10::kFloat));
-    fp16_ = new testing::TinyCheckpointPaths(testing::WriteTinyCheckpoints(
-        dir + "/fp16", testing::TinyClipConfig(), kSeed, c10::kHalf));
+    fp16_ = new testing::TinyCheckpointPaths(
+        testing::WriteTinyCheckpoints(dir + "/fp16", testing::TinyClipConfig(), kSeed, c10::kHalf));
   }
   static void TearDownTestSuite() {
     std::error_code ignored;
@@ -126,10 +124,8 @@ class LoadClipTest : public ::testing::Test {
   // Loads the three formats written in `file_dtype` with `load_dtype` and
   // compares every tensor to the random weights rounded to the file dtype, then
   // converted to the tensor's group dtype.
-  static void CheckAllFormats(at::ScalarType file_dtype,
-                              at::ScalarType load_dtype) {
-    const StateDict source =
-        MakeRandomClipStateDict(testing::TinyClipConfig(), kSeed);
+  static void CheckAllFormats(at::ScalarType file_dtype, at::ScalarType load_dtype) {
+    const StateDict source = MakeRandomClipStateDict(testing::TinyClipConfig(), kSeed);
     const testing::TinyCheckpointPaths& paths = Paths(file_dtype);
     LoadOptions options;
     options.dtype = load_dtype;
@@ -144,10 +140,8 @@ class LoadClipTest : public ::testing::Test {
       ASSERT_EQ(flat.size(), source.size() - 1);  // all but logit_scale
       for (const auto& [key, tensor] : flat) {
         ASSERT_TRUE(tensor.defined()) << key;
-        const at::ScalarType expected_dtype =
-            StaysFp32(key) ? at::kFloat : load_dtype;
-        const at::Tensor expected =
-            source.at(key).to(file_dtype).to(expected_dtype);
+        const at::ScalarType expected_dtype = StaysFp32(key) ? at::kFloat : load_dtype;
+        const at::Tensor expected = source.at(key).to(file_dtype).to(expected_dtype);
         EXPECT_EQ(tensor.scalar_type(), expected_dtype) << key;
         EXPECT_TRUE(tensor.device().is_cpu()) << key;
         EXPECT_TRUE(tensor.is_contiguous()) << key;
@@ -165,13 +159,9 @@ std::string* LoadClipTest::suite_dir_ = nullptr;
 testing::TinyCheckpointPaths* LoadClipTest::fp32_ = nullptr;
 testing::TinyCheckpointPaths* LoadClipTest::fp16_ = nullptr;
 
-TEST_F(LoadClipTest, Fp32FilesLoadBitIdenticallyInFp32) {
-  CheckAllFormats(at::kFloat, at::kFloat);
-}
+TEST_F(LoadClipTest, Fp32FilesLoadBitIdenticallyInFp32) { CheckAllFormats(at::kFloat, at::kFloat); }
 
-TEST_F(LoadClipTest, Fp16FilesLoadBitIdenticallyInFp16) {
-  CheckAllFormats(at::kHalf, at::kHalf);
-}
+TEST_F(LoadClipTest, Fp16FilesLoadBitIdenticallyInFp16) { CheckAllFormats(at::kHalf, at::kHalf); }
 
 TEST_F(LoadClipTest, Fp16FilesLoadedInFp32ConvertExactly) {
   CheckAllFormats(at::kHalf, at::kFloat);
@@ -186,8 +176,7 @@ TEST_F(LoadClipTest, Bf16Load) { CheckAllFormats(at::kFloat, at::kBFloat16); }
 TEST_F(LoadClipTest, Fp16LoadKeepsLayerNormAndEmbeddingsInFp32) {
   LoadOptions options;
   options.dtype = at::kHalf;
-  const absl::StatusOr<ClipWeights> weights =
-      LoadClip(Paths(at::kHalf).hf_safetensors, options);
+  const absl::StatusOr<ClipWeights> weights = LoadClip(Paths(at::kHalf).hf_safetensors, options);
   ASSERT_TRUE(weights.ok()) << weights.status();
   EXPECT_EQ(weights->vision.ln_pre_weight.scalar_type(), at::kFloat);
   EXPECT_EQ(weights->vision.class_embedding.scalar_type(), at::kFloat);
@@ -206,11 +195,9 @@ TEST_F(LoadClipTest, Fp16LoadKeepsLayerNormAndEmbeddingsInFp32) {
 }
 
 TEST_F(LoadClipTest, ConfigIsReadOffTheFile) {
-  const absl::StatusOr<ClipWeights> weights =
-      LoadClip(Paths(at::kHalf).torchscript, {});
+  const absl::StatusOr<ClipWeights> weights = LoadClip(Paths(at::kHalf).torchscript, {});
   ASSERT_TRUE(weights.ok()) << weights.status();
-  EXPECT_EQ(weights->config.DebugString(),
-            testing::TinyClipConfig().DebugString());
+  EXPECT_EQ(weights->config.DebugString(), testing::TinyClipConfig().DebugString());
   EXPECT_EQ(weights->config.grid_size, 14);
   EXPECT_EQ(weights->config.image_resolution, 224);
   EXPECT_EQ(weights->vision.proj.sizes().vec(), (std::vector<int64_t>{64, 32}));
@@ -221,19 +208,16 @@ TEST_F(LoadClipTest, CudaLoadMatchesCpuLoad) {
   LoadOptions options;
   options.device = c10::Device(c10::kCUDA, 0);
   options.dtype = at::kHalf;
-  const absl::StatusOr<ClipWeights> gpu =
-      LoadClip(Paths(at::kHalf).torchscript, options);
+  const absl::StatusOr<ClipWeights> gpu = LoadClip(Paths(at::kHalf).torchscript, options);
   ASSERT_TRUE(gpu.ok()) << gpu.status();
   options.device = c10::Device(c10::kCPU);
-  const absl::StatusOr<ClipWeights> cpu =
-      LoadClip(Paths(at::kHalf).torchscript, options);
+  const absl::StatusOr<ClipWeights> cpu = LoadClip(Paths(at::kHalf).torchscript, options);
   ASSERT_TRUE(cpu.ok()) << cpu.status();
   const auto gpu_flat = Flatten(*gpu);
   const auto cpu_flat = Flatten(*cpu);
   for (size_t i = 0; i < gpu_flat.size(); ++i) {
     EXPECT_TRUE(gpu_flat[i].second.is_cuda()) << gpu_flat[i].first;
-    EXPECT_TRUE(at::equal(gpu_flat[i].second.cpu(), cpu_flat[i].second))
-        << gpu_flat[i].first;
+    EXPECT_TRUE(at::equal(gpu_flat[i].second.cpu(), cpu_flat[i].second)) << gpu_flat[i].first;
   }
 }
 
@@ -244,8 +228,7 @@ TEST_F(LoadClipTest, UnsupportedComputeDtype) {
       LoadClip(Paths(at::kFloat).openai_safetensors, options);
   ASSERT_FALSE(weights.ok());
   EXPECT_EQ(weights.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(weights.status().message()),
-              HasSubstr("compute dtype Double"));
+  EXPECT_THAT(std::string(weights.status().message()), HasSubstr("compute dtype Double"));
 }
 
 // --- Error cases: each names the file and the problem. ---
@@ -254,8 +237,7 @@ TEST_F(LoadClipTest, UnsupportedComputeDtype) {
 class LoadClipErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ScratchDir(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = ScratchDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   void TearDown() override {
     std::error_code ignored;
@@ -284,31 +266,27 @@ TEST_F(LoadClipErrorTest, MissingFile) {
 TEST_F(LoadClipErrorTest, EmptyFile) {
   const std::string path = dir_ + "/empty.pt";
   WriteBytes(path, "");
-  EXPECT_THAT(InvalidError(path),
-              HasSubstr("not a CLIP checkpoint: the file is empty"));
+  EXPECT_THAT(InvalidError(path), HasSubstr("not a CLIP checkpoint: the file is empty"));
 }
 
 TEST_F(LoadClipErrorTest, RandomBytes) {
   std::string bytes(1000, '\0');
-  for (size_t i = 0; i < bytes.size(); ++i)
-    bytes[i] = static_cast<char>((i * 7919 + 13) % 251);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919 + 13) % 251);
   ASSERT_NE(bytes[8], '{');
   const std::string path = dir_ + "/random.bin";
   WriteBytes(path, bytes);
-  EXPECT_THAT(InvalidError(path),
-              HasSubstr("not a CLIP checkpoint: unrecognised content"));
+  EXPECT_THAT(InvalidError(path), HasSubstr("not a CLIP checkpoint: unrecognised content"));
 }
 
 TEST_F(LoadClipErrorTest, TruncatedSafetensors) {
   const std::string dir = dir_;
-  const testing::TinyCheckpointPaths paths = testing::WriteTinyCheckpoints(
-      dir, testing::TinyClipConfig(), 3, c10::kHalf);
+  const testing::TinyCheckpointPaths paths =
+      testing::WriteTinyCheckpoints(dir, testing::TinyClipConfig(), 3, c10::kHalf);
   const std::string file = ReadBytes(paths.openai_safetensors);
   const std::string path = dir + "/cut.safetensors";
   WriteBytes(path, file.substr(0, file.size() - 1000));
-  EXPECT_THAT(InvalidError(path),
-              HasSubstr(absl::StrCat("truncated: header says ", file.size(),
-                                     " bytes, file has ", file.size() - 1000)));
+  EXPECT_THAT(InvalidError(path), HasSubstr(absl::StrCat("truncated: header says ", file.size(),
+                                                         " bytes, file has ", file.size() - 1000)));
 }
 
 TEST_F(LoadClipErrorTest, HeaderLengthPastEndOfFile) {
@@ -316,8 +294,7 @@ TEST_F(LoadClipErrorTest, HeaderLengthPastEndOfFile) {
   std::string length(8, '\0');
   length[1] = 1;  // 256
   WriteBytes(path, length + "{\"visual.conv1.weight\":");
-  EXPECT_THAT(InvalidError(path),
-              HasSubstr("truncated: header says 264 bytes, file has 31"));
+  EXPECT_THAT(InvalidError(path), HasSubstr("truncated: header says 264 bytes, file has 31"));
 }
 
 TEST_F(LoadClipErrorTest, BadJsonHeader) {
@@ -336,9 +313,8 @@ TEST_F(LoadClipErrorTest, OffsetsOutOfRange) {
   std::string length(8, '\0');
   length[0] = static_cast<char>(header.size());
   WriteBytes(path, length + header + std::string(8, '\0'));
-  EXPECT_THAT(
-      InvalidError(path),
-      HasSubstr("data_offsets [8, 16] run past the 8-byte data section"));
+  EXPECT_THAT(InvalidError(path),
+              HasSubstr("data_offsets [8, 16] run past the 8-byte data section"));
 }
 
 TEST_F(LoadClipErrorTest, UnsupportedDtype) {
@@ -348,9 +324,8 @@ TEST_F(LoadClipErrorTest, UnsupportedDtype) {
   std::string length(8, '\0');
   length[0] = static_cast<char>(header.size());
   WriteBytes(path, length + header + "ab");
-  EXPECT_THAT(
-      InvalidError(path),
-      HasSubstr("tensor 'visual.conv1.weight' has unsupported dtype U8"));
+  EXPECT_THAT(InvalidError(path),
+              HasSubstr("tensor 'visual.conv1.weight' has unsupported dtype U8"));
 }
 
 TEST_F(LoadClipErrorTest, MissingKeyIsNamed) {
@@ -358,9 +333,8 @@ TEST_F(LoadClipErrorTest, MissingKeyIsNamed) {
   dict.erase("visual.ln_post.bias");
   const std::string path = dir_ + "/model.safetensors";
   ASSERT_TRUE(WriteSafetensors(dict, path).ok());
-  EXPECT_EQ(
-      InvalidError(path),
-      absl::StrCat("checkpoint ", path, ": missing key visual.ln_post.bias"));
+  EXPECT_EQ(InvalidError(path),
+            absl::StrCat("checkpoint ", path, ": missing key visual.ln_post.bias"));
 }
 
 TEST_F(LoadClipErrorTest, WrongShapeNamesBothShapes) {
@@ -370,20 +344,17 @@ TEST_F(LoadClipErrorTest, WrongShapeNamesBothShapes) {
   ASSERT_TRUE(WriteTorchScriptArchive(dict, path).ok());
   EXPECT_EQ(
       InvalidError(path),
-      absl::StrCat("checkpoint ", path,
-                   ": visual.proj has shape [64, 16], expected [64, 32]"));
+      absl::StrCat("checkpoint ", path, ": visual.proj has shape [64, 16], expected [64, 32]"));
 }
 
 TEST_F(LoadClipErrorTest, HuggingFaceMissingKeyIsNamed) {
-  StateDict hf = OpenAiToHuggingFace(
-      MakeRandomClipStateDict(testing::TinyClipConfig(), 3));
+  StateDict hf = OpenAiToHuggingFace(MakeRandomClipStateDict(testing::TinyClipConfig(), 3));
   hf.erase("text_model.encoder.layers.4.self_attn.k_proj.bias");
   const std::string path = dir_ + "/model.safetensors";
   ASSERT_TRUE(WriteSafetensors(hf, path).ok());
-  EXPECT_EQ(InvalidError(path),
-            absl::StrCat("checkpoint ", path,
-                         ": missing Hugging Face key "
-                         "text_model.encoder.layers.4.self_attn.k_proj.bias"));
+  EXPECT_EQ(InvalidError(path), absl::StrCat("checkpoint ", path,
+                                             ": missing Hugging Face key "
+                                             "text_model.encoder.layers.4.self_attn.k_proj.bias"));
 }
 
 TEST_F(LoadClipErrorTest, ZipThatIsNotATorchScriptArchive) {
@@ -392,8 +363,7 @@ TEST_F(LoadClipErrorTest, ZipThatIsNotATorchScriptArchive) {
   const std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(state));
   const std::string path = dir_ + "/state_dict.pt";
   WriteBytes(path, std::string(bytes.begin(), bytes.end()));
-  EXPECT_THAT(InvalidError(path),
-              HasSubstr("not a loadable TorchScript archive"));
+  EXPECT_THAT(InvalidError(path), HasSubstr("not a loadable TorchScript archive"));
 }
 
 TEST_F(LoadClipErrorTest, TorchScriptArchiveOfAnotherModel) {
@@ -401,9 +371,8 @@ TEST_F(LoadClipErrorTest, TorchScriptArchiveOfAnotherModel) {
   dict["encoder.layer.weight"] = at::zeros({4, 4});
   const std::string path = dir_ + "/other.pt";
   ASSERT_TRUE(WriteTorchScriptArchive(dict, path).ok());
-  EXPECT_EQ(
-      InvalidError(path),
-      absl::StrCat("checkpoint ", path, ": missing key visual.conv1.weight"));
+  EXPECT_EQ(InvalidError(path),
+            absl::StrCat("checkpoint ", path, ": missing key visual.conv1.weight"));
 }
 
 }  // namespace

@@ -43,8 +43,7 @@ TEST(RandomStateDictTest, IsDeterministicPerSeed) {
 
 // Mean and standard deviation of a tensor, checked against the init openai/CLIP
 // uses.
-void ExpectMoments(const at::Tensor& tensor, double mean, double std,
-                   const char* key) {
+void ExpectMoments(const at::Tensor& tensor, double mean, double std, const char* key) {
   EXPECT_NEAR(tensor.mean().item<double>(), mean, std * 0.1 + 1e-6) << key;
   EXPECT_NEAR(tensor.std().item<double>(), std, std * 0.1) << key;
 }
@@ -54,31 +53,25 @@ TEST(RandomStateDictTest, FollowsClipInitialisation) {
   const StateDict dict = MakeRandomClipStateDict(config, 11);
   const double width = 64;
   ExpectMoments(dict.at("token_embedding.weight"), 0, 0.02, "token_embedding");
-  ExpectMoments(dict.at("positional_embedding"), 0, 0.01,
-                "positional_embedding");
-  ExpectMoments(dict.at("transformer.resblocks.4.attn.in_proj_weight"), 0,
-                1 / std::sqrt(width), "in_proj_weight");
-  ExpectMoments(dict.at("visual.transformer.resblocks.4.attn.out_proj.weight"),
-                0, 1 / std::sqrt(width) / std::sqrt(2 * 12.0), "out_proj");
-  ExpectMoments(dict.at("transformer.resblocks.4.mlp.c_fc.weight"), 0,
-                1 / std::sqrt(2 * width), "c_fc");
-  ExpectMoments(dict.at("text_projection"), 0, 1 / std::sqrt(width),
-                "text_projection");
+  ExpectMoments(dict.at("positional_embedding"), 0, 0.01, "positional_embedding");
+  ExpectMoments(dict.at("transformer.resblocks.4.attn.in_proj_weight"), 0, 1 / std::sqrt(width),
+                "in_proj_weight");
+  ExpectMoments(dict.at("visual.transformer.resblocks.4.attn.out_proj.weight"), 0,
+                1 / std::sqrt(width) / std::sqrt(2 * 12.0), "out_proj");
+  ExpectMoments(dict.at("transformer.resblocks.4.mlp.c_fc.weight"), 0, 1 / std::sqrt(2 * width),
+                "c_fc");
+  ExpectMoments(dict.at("text_projection"), 0, 1 / std::sqrt(width), "text_projection");
   ExpectMoments(dict.at("visual.positional_embedding"), 0, 1 / std::sqrt(width),
                 "visual.positional_embedding");
   // LayerNorm parameters near 1 and 0 but not exactly, so that a swapped
   // weight/bias shows.
-  const at::Tensor ln_weight =
-      dict.at("visual.transformer.resblocks.0.ln_1.weight");
+  const at::Tensor ln_weight = dict.at("visual.transformer.resblocks.0.ln_1.weight");
   EXPECT_NEAR(ln_weight.mean().item<double>(), 1.0, 0.03);
   EXPECT_GT(ln_weight.std().item<double>(), 0.02);
   EXPECT_NEAR(dict.at("ln_final.bias").mean().item<double>(), 0.0, 0.03);
   EXPECT_GT(dict.at("ln_final.bias").abs().max().item<double>(), 0.01);
   // Biases are non-zero too.
-  EXPECT_GT(dict.at("visual.transformer.resblocks.0.attn.in_proj_bias")
-                .abs()
-                .max()
-                .item<double>(),
+  EXPECT_GT(dict.at("visual.transformer.resblocks.0.attn.in_proj_bias").abs().max().item<double>(),
             0.001);
   // conv1: PyTorch's default U(-b, b), b = 1/sqrt(3 * 16 * 16).
   const at::Tensor conv1 = dict.at("visual.conv1.weight");
@@ -86,8 +79,7 @@ TEST(RandomStateDictTest, FollowsClipInitialisation) {
   EXPECT_LE(conv1.abs().max().item<float>(), bound);
   EXPECT_GT(conv1.abs().max().item<float>(), 0.95f * bound);
   // logit_scale = log(1 / 0.07), as openai/CLIP initialises it (exp = 14.29).
-  EXPECT_FLOAT_EQ(dict.at("logit_scale").item<float>(),
-                  static_cast<float>(std::log(1 / 0.07)));
+  EXPECT_FLOAT_EQ(dict.at("logit_scale").item<float>(), static_cast<float>(std::log(1 / 0.07)));
 }
 
 }  // namespace

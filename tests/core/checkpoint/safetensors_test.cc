@@ -30,9 +30,8 @@ class ScratchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        absl::StrCat(::testing::TempDir(), "itaclip_safetensors_",
-                     info->test_suite_name(), "_", info->name(), "_", getpid());
+    dir_ = absl::StrCat(::testing::TempDir(), "itaclip_safetensors_", info->test_suite_name(), "_",
+                        info->name(), "_", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -40,9 +39,7 @@ class ScratchTest : public ::testing::Test {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
-  std::string ScratchPath(const std::string& name) const {
-    return dir_ + "/" + name;
-  }
+  std::string ScratchPath(const std::string& name) const { return dir_ + "/" + name; }
   std::string dir_;
 };
 class SafetensorsReaderTest : public ScratchTest {};
@@ -57,14 +54,12 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in),
-                     std::istreambuf_iterator<char>());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 std::string LittleEndian64(uint64_t value) {
   std::string bytes(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
   return bytes;
 }
 
@@ -84,18 +79,16 @@ std::string ErrorOf(const std::string& path) {
   const absl::StatusOr<StateDict> dict = ReadSafetensors(path);
   EXPECT_FALSE(dict.ok());
   if (dict.ok()) return "";
-  EXPECT_EQ(dict.status().code(), absl::StatusCode::kInvalidArgument)
-      << dict.status();
+  EXPECT_EQ(dict.status().code(), absl::StatusCode::kInvalidArgument) << dict.status();
   return std::string(dict.status().message());
 }
 
 TEST_F(SafetensorsReaderTest, ReadsEveryDtypeFromAHandBuiltFile) {
   // Half 1.0 = 0x3C00, -2.0 = 0xC000, 0.5 = 0x3800; bfloat16 1.0 = 0x3F80, -3.0
   // = 0xC040.
-  const std::string data = Bytes<float>({1.5f, -2.0f, 3.25f, 0.0f}) +
-                           Bytes<uint16_t>({0x3C00, 0xC000, 0x3800}) +
-                           Bytes<uint16_t>({0x3F80, 0xC040}) +
-                           Bytes<double>({0.125}) + Bytes<int64_t>({0, 1, 2});
+  const std::string data =
+      Bytes<float>({1.5f, -2.0f, 3.25f, 0.0f}) + Bytes<uint16_t>({0x3C00, 0xC000, 0x3800}) +
+      Bytes<uint16_t>({0x3F80, 0xC040}) + Bytes<double>({0.125}) + Bytes<int64_t>({0, 1, 2});
   const std::string header =
       R"({"__metadata__":{"format":"pt"},)"
       R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
@@ -120,14 +113,12 @@ TEST_F(SafetensorsReaderTest, ReadsEveryDtypeFromAHandBuiltFile) {
   EXPECT_TRUE(at::equal(h.to(at::kFloat), at::tensor({1.0f, -2.0f, 0.5f})));
   const at::Tensor& b = dict->at("b");
   EXPECT_EQ(b.scalar_type(), at::kBFloat16);
-  EXPECT_TRUE(
-      at::equal(b.to(at::kFloat), at::tensor({1.0f, -3.0f}).reshape({2, 1})));
+  EXPECT_TRUE(at::equal(b.to(at::kFloat), at::tensor({1.0f, -3.0f}).reshape({2, 1})));
   const at::Tensor& d = dict->at("d");
   EXPECT_EQ(d.scalar_type(), at::kDouble);
   EXPECT_EQ(d.dim(), 0);
   EXPECT_EQ(d.item<double>(), 0.125);
-  EXPECT_TRUE(
-      at::equal(dict->at("position_ids"), at::arange(3).reshape({1, 3})));
+  EXPECT_TRUE(at::equal(dict->at("position_ids"), at::arange(3).reshape({1, 3})));
   for (const auto& [name, tensor] : *dict) {
     EXPECT_TRUE(tensor.is_contiguous()) << name;
     EXPECT_TRUE(tensor.device().is_cpu()) << name;
@@ -135,30 +126,26 @@ TEST_F(SafetensorsReaderTest, ReadsEveryDtypeFromAHandBuiltFile) {
 }
 
 TEST_F(SafetensorsReaderTest, MissingFileIsNotFound) {
-  const absl::StatusOr<StateDict> dict =
-      ReadSafetensors(ScratchPath("absent.safetensors"));
+  const absl::StatusOr<StateDict> dict = ReadSafetensors(ScratchPath("absent.safetensors"));
   ASSERT_FALSE(dict.ok());
   EXPECT_EQ(dict.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(SafetensorsReaderTest, HeaderLengthPastTheEndIsTruncation) {
   const std::string path = ScratchPath("past.safetensors");
-  WriteBytes(path, LittleEndian64(1000) +
-                       R"({"a":1})");  // 15 bytes, header says 8 + 1000
-  EXPECT_THAT(ErrorOf(path),
-              HasSubstr("truncated: header says 1008 bytes, file has 15"));
+  WriteBytes(path, LittleEndian64(1000) + R"({"a":1})");  // 15 bytes, header says 8 + 1000
+  EXPECT_THAT(ErrorOf(path), HasSubstr("truncated: header says 1008 bytes, file has 15"));
   EXPECT_THAT(ErrorOf(path), HasSubstr(path));
 }
 
 TEST_F(SafetensorsReaderTest, TruncatedDataSectionIsReported) {
   const std::string data = Bytes<float>({1, 2, 3, 4});
-  const std::string file = Safetensors(
-      R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data);
+  const std::string file =
+      Safetensors(R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data);
   const std::string path = ScratchPath("cut.safetensors");
   WriteBytes(path, file.substr(0, file.size() - 5));
-  EXPECT_THAT(ErrorOf(path),
-              HasSubstr(absl::StrCat("truncated: header says ", file.size(),
-                                     " bytes, file has ", file.size() - 5)));
+  EXPECT_THAT(ErrorOf(path), HasSubstr(absl::StrCat("truncated: header says ", file.size(),
+                                                    " bytes, file has ", file.size() - 5)));
 }
 
 TEST_F(SafetensorsReaderTest, ImplausibleHeaderLength) {
@@ -170,9 +157,7 @@ TEST_F(SafetensorsReaderTest, ImplausibleHeaderLength) {
 TEST_F(SafetensorsReaderTest, ShorterThanTheLengthPrefix) {
   const std::string path = ScratchPath("short.safetensors");
   WriteBytes(path, "abc");
-  EXPECT_THAT(
-      ErrorOf(path),
-      HasSubstr("file has 3 bytes, fewer than the 8-byte header length"));
+  EXPECT_THAT(ErrorOf(path), HasSubstr("file has 3 bytes, fewer than the 8-byte header length"));
 }
 
 TEST_F(SafetensorsReaderTest, BadJson) {
@@ -186,64 +171,47 @@ TEST_F(SafetensorsReaderTest, BadJson) {
 TEST_F(SafetensorsReaderTest, OffsetsOutOfRange) {
   const std::string path = ScratchPath("range.safetensors");
   // The data section has 16 bytes, the tensor claims bytes [16, 32).
-  WriteBytes(
-      path,
-      Safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})",
-                  Bytes<float>({1, 2, 3, 4})));
-  EXPECT_THAT(ErrorOf(path),
-              HasSubstr("tensor 'w' data_offsets [16, 32] run past the 16-byte "
-                        "data section"));
+  WriteBytes(path, Safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})",
+                               Bytes<float>({1, 2, 3, 4})));
+  EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'w' data_offsets [16, 32] run past the 16-byte "
+                                       "data section"));
 }
 
 TEST_F(SafetensorsReaderTest, OffsetsInconsistentWithShape) {
   const std::string path = ScratchPath("size.safetensors");
-  WriteBytes(
-      path,
-      Safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})",
-                  Bytes<float>({1, 2, 3, 4})));
+  WriteBytes(path, Safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})",
+                               Bytes<float>({1, 2, 3, 4})));
   EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'w': data_offsets [0, 8] hold 8 "
                                        "bytes, but F32 [4] needs 16"));
-  WriteBytes(
-      path,
-      Safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[8,0]}})",
-                  Bytes<float>({1, 2, 3, 4})));
-  EXPECT_THAT(ErrorOf(path),
-              HasSubstr("tensor 'w': data_offsets are not integers"));
-  WriteBytes(
-      path,
-      Safetensors(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})",
-                  Bytes<float>({1, 2, 3, 4})));
+  WriteBytes(path, Safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[8,0]}})",
+                               Bytes<float>({1, 2, 3, 4})));
+  EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'w': data_offsets are not integers"));
+  WriteBytes(path, Safetensors(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})",
+                               Bytes<float>({1, 2, 3, 4})));
   EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'w': shape has a dimension"));
   WriteBytes(path, Safetensors(R"({"w":{"shape":[4],"data_offsets":[0,16]}})",
                                Bytes<float>({1, 2, 3, 4})));
-  EXPECT_THAT(ErrorOf(path),
-              HasSubstr("tensor 'w': missing or non-string \"dtype\""));
+  EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'w': missing or non-string \"dtype\""));
   // 2^62 * 2^62 elements would overflow a 64-bit byte count.
-  WriteBytes(path,
-             Safetensors(R"({"w":{"dtype":"F32","shape":[4611686018427387904,)"
-                         R"(4611686018427387904],"data_offsets":[0,16]}})",
-                         Bytes<float>({1, 2, 3, 4})));
+  WriteBytes(path, Safetensors(R"({"w":{"dtype":"F32","shape":[4611686018427387904,)"
+                               R"(4611686018427387904],"data_offsets":[0,16]}})",
+                               Bytes<float>({1, 2, 3, 4})));
   EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'w': shape is too large"));
 }
 
 TEST_F(SafetensorsReaderTest, OverlappingTensors) {
   const std::string path = ScratchPath("overlap.safetensors");
-  WriteBytes(
-      path,
-      Safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                  R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                  Bytes<float>({1, 2, 3})));
+  WriteBytes(path, Safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                               R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                               Bytes<float>({1, 2, 3})));
   EXPECT_THAT(ErrorOf(path), HasSubstr("tensors 'a' and 'b' overlap"));
 }
 
 TEST_F(SafetensorsReaderTest, UnsupportedDtypeNamesTensorAndDtype) {
   const std::string path = ScratchPath("dtype.safetensors");
-  WriteBytes(
-      path,
-      Safetensors(R"({"mask":{"dtype":"I8","shape":[4],"data_offsets":[0,4]}})",
-                  std::string(4, '\1')));
-  EXPECT_THAT(ErrorOf(path),
-              HasSubstr("tensor 'mask' has unsupported dtype I8"));
+  WriteBytes(path, Safetensors(R"({"mask":{"dtype":"I8","shape":[4],"data_offsets":[0,4]}})",
+                               std::string(4, '\1')));
+  EXPECT_THAT(ErrorOf(path), HasSubstr("tensor 'mask' has unsupported dtype I8"));
 }
 
 TEST_F(SafetensorsWriterTest, RoundTripsF16Bf16F32BitExactly) {
@@ -253,8 +221,7 @@ TEST_F(SafetensorsWriterTest, RoundTripsF16Bf16F32BitExactly) {
   dict["bf16"] = at::randn({2, 2, 2}).to(at::kBFloat16);
   dict["scalar"] = at::full({}, 2.65926f);
   dict["empty"] = at::zeros({0, 4});
-  dict["transposed"] =
-      at::arange(6, at::kFloat).reshape({2, 3}).t();  // not contiguous
+  dict["transposed"] = at::arange(6, at::kFloat).reshape({2, 3}).t();  // not contiguous
   const std::string path = ScratchPath("round.safetensors");
   ASSERT_TRUE(WriteSafetensors(dict, path).ok());
 
@@ -280,8 +247,7 @@ TEST_F(SafetensorsWriterTest, LayoutFollowsTheReferenceImplementation) {
   ASSERT_GE(file.size(), 8u);
 
   uint64_t n = 0;
-  for (int i = 7; i >= 0; --i)
-    n = (n << 8) | static_cast<unsigned char>(file[i]);
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(file[i]);
   EXPECT_EQ(n % 8, 0u) << "the data section must start 8-byte aligned";
   ASSERT_LE(8 + n, file.size());
   const std::string header = file.substr(8, n);
@@ -300,8 +266,8 @@ TEST_F(SafetensorsWriterTest, LayoutFollowsTheReferenceImplementation) {
   EXPECT_EQ(json.at("c").at("dtype"), "F16");
   EXPECT_EQ(json.at("b").at("shape"), nlohmann::json::array({3}));
   EXPECT_EQ(file.size(), 8 + n + 20);
-  EXPECT_EQ(file.substr(8 + n), Bytes<float>({-1.0f, 1.0f, 2.0f, 3.0f}) +
-                                    Bytes<uint16_t>({0x3800, 0x3400}));
+  EXPECT_EQ(file.substr(8 + n),
+            Bytes<float>({-1.0f, 1.0f, 2.0f, 3.0f}) + Bytes<uint16_t>({0x3800, 0x3400}));
 }
 
 TEST_F(SafetensorsWriterTest, RejectsOtherDtypesNamingTheTensor) {
@@ -310,17 +276,14 @@ TEST_F(SafetensorsWriterTest, RejectsOtherDtypesNamingTheTensor) {
   dict["ids"] = at::arange(3);
   absl::Status status = WriteSafetensors(dict, path);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()),
-              HasSubstr("tensor 'ids' has dtype Long"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("tensor 'ids' has dtype Long"));
   dict.clear();
   dict["d"] = at::zeros({2}, at::kDouble);
   status = WriteSafetensors(dict, path);
-  EXPECT_THAT(std::string(status.message()),
-              HasSubstr("tensor 'd' has dtype Double"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("tensor 'd' has dtype Double"));
   dict.clear();
   dict["__metadata__"] = at::zeros({2});
-  EXPECT_EQ(WriteSafetensors(dict, path).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteSafetensors(dict, path).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(SafetensorsHeaderTest, ReportsEntriesWithoutReadingData) {

@@ -26,9 +26,8 @@ class ScratchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        absl::StrCat(::testing::TempDir(), "itaclip_torchscript_",
-                     info->test_suite_name(), "_", info->name(), "_", getpid());
+    dir_ = absl::StrCat(::testing::TempDir(), "itaclip_torchscript_", info->test_suite_name(), "_",
+                        info->name(), "_", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -36,9 +35,7 @@ class ScratchTest : public ::testing::Test {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
-  std::string ScratchPath(const std::string& name) const {
-    return dir_ + "/" + name;
-  }
+  std::string ScratchPath(const std::string& name) const { return dir_ + "/" + name; }
   std::string dir_;
 };
 class TorchScriptWriterTest : public ScratchTest {};
@@ -83,8 +80,7 @@ TEST_F(TorchScriptWriterTest, ModuleTreeMirrorsTheOpenAiLayout) {
   EXPECT_EQ(names, keys);
 
   const torch::jit::Module visual = module.attr("visual").toModule();
-  const at::Tensor conv1 =
-      visual.attr("conv1").toModule().attr("weight").toTensor();
+  const at::Tensor conv1 = visual.attr("conv1").toModule().attr("weight").toTensor();
   EXPECT_TRUE(at::equal(conv1, dict.at("visual.conv1.weight")));
   const at::Tensor in_proj = visual.attr("transformer")
                                  .toModule()
@@ -97,12 +93,9 @@ TEST_F(TorchScriptWriterTest, ModuleTreeMirrorsTheOpenAiLayout) {
                                  .attr("in_proj_weight")
                                  .toTensor();
   EXPECT_EQ(in_proj.scalar_type(), at::kHalf);
-  EXPECT_TRUE(at::equal(
-      in_proj, dict.at("visual.transformer.resblocks.1.attn.in_proj_weight")));
-  EXPECT_TRUE(
-      at::equal(module.attr("logit_scale").toTensor(), dict.at("logit_scale")));
-  EXPECT_TRUE(at::equal(module.attr("text_projection").toTensor(),
-                        dict.at("text_projection")));
+  EXPECT_TRUE(at::equal(in_proj, dict.at("visual.transformer.resblocks.1.attn.in_proj_weight")));
+  EXPECT_TRUE(at::equal(module.attr("logit_scale").toTensor(), dict.at("logit_scale")));
+  EXPECT_TRUE(at::equal(module.attr("text_projection").toTensor(), dict.at("text_projection")));
 }
 
 TEST_F(TorchScriptReaderTest, RoundTripsFp16AndFp32BitExactly) {
@@ -124,8 +117,7 @@ TEST_F(TorchScriptReaderTest, RoundTripsFp16AndFp32BitExactly) {
 }
 
 TEST_F(TorchScriptReaderTest, MissingFileIsNotFound) {
-  const absl::StatusOr<StateDict> read =
-      ReadTorchScriptArchive(ScratchPath("absent.pt"));
+  const absl::StatusOr<StateDict> read = ReadTorchScriptArchive(ScratchPath("absent.pt"));
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kNotFound);
 }
@@ -152,13 +144,11 @@ TEST_F(TorchScriptReaderTest, PlainTorchSaveZipIsRefusedWithTheReason) {
 
 TEST_F(TorchScriptReaderTest, CorruptZipIsRefused) {
   const std::string path = ScratchPath("corrupt.pt");
-  std::ofstream(path, std::ios::binary)
-      << std::string("PK\x03\x04", 4) << std::string(300, 'x');
+  std::ofstream(path, std::ios::binary) << std::string("PK\x03\x04", 4) << std::string(300, 'x');
   const absl::StatusOr<StateDict> read = ReadTorchScriptArchive(path);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(read.status().message()),
-              HasSubstr("not a loadable TorchScript"));
+  EXPECT_THAT(std::string(read.status().message()), HasSubstr("not a loadable TorchScript"));
 }
 
 TEST_F(TorchScriptWriterTest, RejectsKeysThatCannotFormAModuleTree) {
@@ -166,16 +156,13 @@ TEST_F(TorchScriptWriterTest, RejectsKeysThatCannotFormAModuleTree) {
   StateDict dict;
   dict["a"] = at::zeros({1});
   dict["a.b"] = at::zeros({1});  // "a" cannot be both a parameter and a module
-  EXPECT_EQ(WriteTorchScriptArchive(dict, path).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteTorchScriptArchive(dict, path).code(), absl::StatusCode::kInvalidArgument);
   dict.clear();
   dict["a..b"] = at::zeros({1});
-  EXPECT_EQ(WriteTorchScriptArchive(dict, path).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteTorchScriptArchive(dict, path).code(), absl::StatusCode::kInvalidArgument);
   dict.clear();
   dict["a"] = at::Tensor();
-  EXPECT_EQ(WriteTorchScriptArchive(dict, path).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteTorchScriptArchive(dict, path).code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -14,15 +14,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Message(const absl::Status& status) {
-  return std::string(status.message());
-}
+std::string Message(const absl::Status& status) { return std::string(status.message()); }
 
 TEST(ValidateClipStateDictTest, AcceptsACompleteDictWithExtraKeys) {
   const ClipConfig config = testing::TinyClipConfig();
   StateDict dict = MakeRandomClipStateDict(config, 3);
-  dict["text_model.embeddings.position_ids"] =
-      at::arange(77);  // extra keys are ignored
+  dict["text_model.embeddings.position_ids"] = at::arange(77);  // extra keys are ignored
   EXPECT_TRUE(ValidateClipStateDict(dict, config).ok());
   dict.erase("logit_scale");  // unused by ITACLIP, so optional
   EXPECT_TRUE(ValidateClipStateDict(dict, config).ok());
@@ -38,21 +35,18 @@ TEST(ValidateClipStateDictTest, NamesAMissingKey) {
 }
 
 TEST(ValidateClipStateDictTest, NamesBothShapesOfAWrongShape) {
-  const ClipConfig config =
-      testing::TinyClipConfig();  // vision width 64, embed 32
+  const ClipConfig config = testing::TinyClipConfig();  // vision width 64, embed 32
   StateDict dict = MakeRandomClipStateDict(config, 3);
   dict["visual.proj"] = at::zeros({64, 16});
   EXPECT_EQ(Message(ValidateClipStateDict(dict, config)),
             "visual.proj has shape [64, 16], expected [64, 32]");
   dict = MakeRandomClipStateDict(config, 3);
   dict["transformer.resblocks.7.mlp.c_fc.bias"] = at::zeros({64});
-  EXPECT_EQ(
-      Message(ValidateClipStateDict(dict, config)),
-      "transformer.resblocks.7.mlp.c_fc.bias has shape [64], expected [256]");
+  EXPECT_EQ(Message(ValidateClipStateDict(dict, config)),
+            "transformer.resblocks.7.mlp.c_fc.bias has shape [64], expected [256]");
   dict = MakeRandomClipStateDict(config, 3);
   dict["logit_scale"] = at::zeros({1});  // optional, but checked when present
-  EXPECT_EQ(Message(ValidateClipStateDict(dict, config)),
-            "logit_scale has shape [1], expected []");
+  EXPECT_EQ(Message(ValidateClipStateDict(dict, config)), "logit_scale has shape [1], expected []");
 }
 
 TEST(ValidateClipStateDictTest, RejectsIntegerTensors) {

@@ -1,8 +1,8 @@
 #include "core/clip/attention.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
+
+#include <cmath>
 
 #include "gtest/gtest.h"
 
@@ -31,7 +31,8 @@ TEST(SelfSelfAttentionMapTest, HandComputedTwoTokenCase) {
 }
 
 TEST(ScaledDotProductAttentionTest, AdditiveMaskHidesLaterKeys) {
-  at::Tensor q = at::randn({1, 1, 3, 64}), k = at::randn({1, 1, 3, 64}), v = at::randn({1, 1, 3, 64});
+  at::Tensor q = at::randn({1, 1, 3, 64}), k = at::randn({1, 1, 3, 64}),
+             v = at::randn({1, 1, 3, 64});
   at::Tensor mask = at::full({3, 3}, -INFINITY).triu_(1);
   at::Tensor out = ScaledDotProductAttention(q, k, v, mask);
   // The first query sees only the first key, so it returns the first value exactly.

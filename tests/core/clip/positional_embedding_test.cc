@@ -1,9 +1,9 @@
 #include "core/clip/positional_embedding.h"
 
+#include <ATen/ATen.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <ATen/ATen.h>
 
 #include "gtest/gtest.h"
 
@@ -51,8 +51,8 @@ TEST(PositionalEmbeddingTest, BicubicWithTheScaleFactorRuleMatchesAHandDerivatio
         double expected = 0;
         for (int64_t sr = 0; sr < grid; ++sr) {
           for (int64_t sc = 0; sc < grid; ++sc) {
-            expected += Interpolate1dWeight(i, rows, grid, sr) * Interpolate1dWeight(j, cols, grid, sc) *
-                        p[1 + sr * grid + sc][ch];
+            expected += Interpolate1dWeight(i, rows, grid, sr) *
+                        Interpolate1dWeight(j, cols, grid, sc) * p[1 + sr * grid + sc][ch];
           }
         }
         EXPECT_NEAR(out[1 + i * cols + j][ch].item<double>(), expected, 1e-5)
@@ -81,7 +81,8 @@ TEST(PositionalEmbeddingTest, TheScaleFactorStepDiffersFromTheSizeStep) {
     const double src = 0.5 * grid / 2 - 0.5;
     const int64_t base = static_cast<int64_t>(std::floor(src));
     for (int64_t tap = -1; tap <= 2; ++tap) {
-      if (std::clamp<int64_t>(base + tap, 0, grid - 1) == sc) size_based += Cubic(src - base - tap) * sc;
+      if (std::clamp<int64_t>(base + tap, 0, grid - 1) == sc)
+        size_based += Cubic(src - base - tap) * sc;
     }
   }
   EXPECT_GT(std::abs(out[1][0].item<double>() - size_based), 1e-3);

@@ -71,7 +71,8 @@ at::Tensor ItaclipVision(const checkpoint::ClipWeights& w, const at::Tensor& ima
   const int64_t p = w.config.patch_size, width = w.config.vision_width;
   const int64_t gr = image.size(1) / p, gc = image.size(2) / p, heads = w.config.vision_heads;
   // Patch (r, c) flattened as [channel, dy, dx], dotted with conv1's [width, 3, p, p] kernels.
-  at::Tensor patches = image.reshape({3, gr, p, gc, p}).permute({1, 3, 0, 2, 4}).reshape({gr * gc, 3 * p * p});
+  at::Tensor patches =
+      image.reshape({3, gr, p, gc, p}).permute({1, 3, 0, 2, 4}).reshape({gr * gc, 3 * p * p});
   at::Tensor tokens = at::mm(patches, v.conv1_weight.reshape({width, 3 * p * p}).t());
   at::Tensor x = at::cat({v.class_embedding.view({1, width}), tokens}, 0) + v.positional_embedding;
   x = Ln(x, v.ln_pre_weight, v.ln_pre_bias);

@@ -3,10 +3,10 @@
 #ifndef ITACLIP_TESTS_CORE_CLIP_REFERENCE_VIT_H_
 #define ITACLIP_TESTS_CORE_CLIP_REFERENCE_VIT_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "core/checkpoint/clip_weights.h"
 
@@ -16,7 +16,8 @@ namespace itaclip::clip::reference {
 // Returns [1 + g·g, embed].
 at::Tensor ItaclipVision(const checkpoint::ClipWeights& w, const at::Tensor& image);
 
-// ids: SOT ... EOT; runs all 77 positions (zero padded) with the causal mask, pools at the argmax id.
+// ids: SOT ... EOT; runs all 77 positions (zero padded) with the causal mask, pools at the argmax
+// id.
 at::Tensor Text(const checkpoint::ClipWeights& w, const std::vector<int32_t>& ids);
 
 }  // namespace itaclip::clip::reference

@@ -1,8 +1,8 @@
 #include "core/clip/text_transformer.h"
 
-#include <vector>
-
 #include <ATen/ATen.h>
+
+#include <vector>
 
 #include "core/clip/clip_model.h"
 #include "gtest/gtest.h"
@@ -37,7 +37,8 @@ TEST(TextTransformerTest, RejectsMalformedSequences) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(model.EncodeTexts({std::vector<int32_t>(78, 1)}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(model.EncodeTexts({{49406, 49407, 5}}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.EncodeTexts({{49406, 49407, 5}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

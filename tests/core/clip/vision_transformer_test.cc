@@ -25,7 +25,8 @@ TEST_F(VisionTransformerTest, MatchesLiteralTranscriptionOfTheSpec) {
   ASSERT_EQ(out.sizes(), (std::vector<int64_t>{2, 197, weights_.config.embed_dim}));
   for (int64_t i = 0; i < 2; ++i) {
     at::Tensor expected = reference::ItaclipVision(weights_, images[i]);
-    EXPECT_LT((out[i] - expected).abs().max().item<double>(), 1e-4 * expected.abs().max().item<double>())
+    EXPECT_LT((out[i] - expected).abs().max().item<double>(),
+              1e-4 * expected.abs().max().item<double>())
         << "image " << i;
   }
 }

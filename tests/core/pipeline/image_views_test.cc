@@ -39,8 +39,7 @@ TEST(GaussianTapsTest, MatchSpecValues) {
   for (int i = 0; i < 11; ++i) {
     EXPECT_NEAR(taps[i].item<float>(), SpecTap(i), 1e-7) << i;
     // And from the formula, in double.
-    EXPECT_NEAR(taps[i].item<float>(),
-                std::exp(-0.5 * ((i - 5) / 5.0) * ((i - 5) / 5.0)) / norm,
+    EXPECT_NEAR(taps[i].item<float>(), std::exp(-0.5 * ((i - 5) / 5.0) * ((i - 5) / 5.0)) / norm,
                 1e-7);
     sum += taps[i].item<float>();
   }
@@ -66,10 +65,9 @@ TEST(BlurViewTest, InteriorImpulseGivesOuterProductOfTaps) {
       for (int x = 0; x < 29; ++x) {
         const int dy = y - 15;
         const int dx = x - 14;
-        const double expected =
-            (c == 1 && std::abs(dy) <= 5 && std::abs(dx) <= 5)
-                ? SpecTap(dy + 5) * SpecTap(dx + 5)
-                : 0.0;
+        const double expected = (c == 1 && std::abs(dy) <= 5 && std::abs(dx) <= 5)
+                                    ? SpecTap(dy + 5) * SpecTap(dx + 5)
+                                    : 0.0;
         ASSERT_NEAR(a[0][c][y][x], expected, 1e-8) << c << " " << y << " " << x;
       }
     }
@@ -119,13 +117,11 @@ TEST(BlurViewTest, MatchesDirectTwoDimensionalReflectConvolution) {
           double expected = 0;
           for (int i = 0; i < 11; ++i) {
             for (int j = 0; j < 11; ++j) {
-              expected +=
-                  SpecTap(i) * SpecTap(j) *
-                  in[b][c][Reflect101(y + i - 5, h)][Reflect101(x + j - 5, w)];
+              expected += SpecTap(i) * SpecTap(j) *
+                          in[b][c][Reflect101(y + i - 5, h)][Reflect101(x + j - 5, w)];
             }
           }
-          ASSERT_NEAR(out[b][c][y][x], expected, 1e-6)
-              << b << c << " " << y << " " << x;
+          ASSERT_NEAR(out[b][c][y][x], expected, 1e-6) << b << c << " " << y << " " << x;
         }
       }
     }
@@ -157,10 +153,9 @@ TEST(GrayscaleViewTest, WeightsOfTheNormalisedChannels) {
   for (int b = 0; b < 2; ++b) {
     for (int y = 0; y < 4; ++y) {
       for (int x = 0; x < 5; ++x) {
-        const double expected = 0.2989 * in[b][0][y][x] +
-                                0.587 * in[b][1][y][x] + 0.114 * in[b][2][y][x];
-        for (int c = 0; c < 3; ++c)
-          ASSERT_NEAR(out[b][c][y][x], expected, 1e-6);
+        const double expected =
+            0.2989 * in[b][0][y][x] + 0.587 * in[b][1][y][x] + 0.114 * in[b][2][y][x];
+        for (int c = 0; c < 3; ++c) ASSERT_NEAR(out[b][c][y][x], expected, 1e-6);
       }
     }
   }
@@ -192,19 +187,17 @@ TEST(MakeFiveViewsTest, ViewMajorOrder) {
   const at::Tensor crops = RandomCrops(n, 7, 9, 5);
   const at::Tensor views = MakeFiveViews(crops);
   ASSERT_EQ(views.sizes(), (at::IntArrayRef{5 * n, 3, 7, 9}));
-  const at::Tensor expected[5] = {crops, GrayscaleView(crops), BlurView(crops),
-                                  FlipRows(crops), FlipColumns(crops)};
+  const at::Tensor expected[5] = {crops, GrayscaleView(crops), BlurView(crops), FlipRows(crops),
+                                  FlipColumns(crops)};
   for (int v = 0; v < kNumViews; ++v) {
     for (int64_t i = 0; i < n; ++i) {
-      EXPECT_TRUE(at::equal(views[v * n + i], expected[v][i]))
-          << "view " << v << " crop " << i;
+      EXPECT_TRUE(at::equal(views[v * n + i], expected[v][i])) << "view " << v << " crop " << i;
     }
   }
   EXPECT_EQ(kViewGray, 1);
   EXPECT_EQ(kViewFlipColumns, 4);
   // The views of one crop do not depend on the other crops of the batch.
-  EXPECT_TRUE(at::allclose(MakeFiveViews(crops.narrow(0, 1, 1))[2],
-                           views[2 * n + 1], 0, 0));
+  EXPECT_TRUE(at::allclose(MakeFiveViews(crops.narrow(0, 1, 1))[2], views[2 * n + 1], 0, 0));
 }
 
 TEST(MakeFiveViewsTest, RejectsBadShapes) {

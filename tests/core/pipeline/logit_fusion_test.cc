@@ -9,12 +9,13 @@ namespace {
 
 // Spec §5.2 steps 5-8 in their literal order: per-token normalisation, mean of three views, one
 // product and one upsampling per branch, flips undone after upsampling, then the α blend.
-at::Tensor LiteralFusion(const at::Tensor& views, int64_t rows, int64_t cols, const at::Tensor& text,
-                         double alpha, int64_t h, int64_t w) {
+at::Tensor LiteralFusion(const at::Tensor& views, int64_t rows, int64_t cols,
+                         const at::Tensor& text, double alpha, int64_t h, int64_t w) {
   const int64_t k = views.size(0) / 5;
   at::Tensor f = views / views.norm(2, -1, true);
   auto branch = [&](const at::Tensor& tokens) {  // [k, L-1, E] -> [k, Q, h, w]
-    at::Tensor s = at::matmul(tokens, text.t()).permute({0, 2, 1}).reshape({k, text.size(0), rows, cols});
+    at::Tensor s =
+        at::matmul(tokens, text.t()).permute({0, 2, 1}).reshape({k, text.size(0), rows, cols});
     return at::upsample_bilinear2d(s, {h, w}, false);
   };
   auto view = [&](int i) { return f.slice(0, i * k, (i + 1) * k).slice(1, 1); };

@@ -60,10 +60,8 @@ TEST(NormalizeToTensorTest, NonContinuousRoi) {
 
 TEST(NormalizeToTensorTest, RejectsBadImages) {
   EXPECT_THROW(NormalizeToTensor(cv::Mat()), c10::Error);
-  EXPECT_THROW(NormalizeToTensor(cv::Mat(2, 2, CV_8UC1, cv::Scalar(0))),
-               c10::Error);
-  EXPECT_THROW(NormalizeToTensor(cv::Mat(2, 2, CV_32FC3, cv::Scalar(0))),
-               c10::Error);
+  EXPECT_THROW(NormalizeToTensor(cv::Mat(2, 2, CV_8UC1, cv::Scalar(0))), c10::Error);
+  EXPECT_THROW(NormalizeToTensor(cv::Mat(2, 2, CV_32FC3, cv::Scalar(0))), c10::Error);
 }
 
 }  // namespace

@@ -25,8 +25,7 @@ std::vector<double> LoopPamr(const at::Tensor& guide /*[C,H,W]*/,
   const int w = static_cast<int>(guide.size(2));
   const auto g = guide.accessor<float, 3>();
   auto at_clamped = [&](int c, int y, int x) {
-    return static_cast<double>(
-        g[c][std::clamp(y, 0, h - 1)][std::clamp(x, 0, w - 1)]);
+    return static_cast<double>(g[c][std::clamp(y, 0, h - 1)][std::clamp(x, 0, w - 1)]);
   };
   struct Off {
     int dy, dx;
@@ -57,25 +56,22 @@ std::vector<double> LoopPamr(const at::Tensor& guide /*[C,H,W]*/,
         }
         const double sigma = std::sqrt(var / (window.size() - 1));
         for (size_t j = 0; j < nn; ++j) {
-          const double diff =
-              std::abs(at_clamped(c, y, x) - at_clamped(c, y + neighbours[j].dy,
-                                                        x + neighbours[j].dx));
+          const double diff = std::abs(at_clamped(c, y, x) -
+                                       at_clamped(c, y + neighbours[j].dy, x + neighbours[j].dx));
           a[j] += -diff / (1e-8 + 0.1 * sigma) / channels;
         }
       }
       const double top = *std::max_element(a.begin(), a.end());
       double z = 0;
       for (double v : a) z += std::exp(v - top);
-      for (size_t j = 0; j < nn; ++j)
-        weights[(j * h + y) * w + x] = std::exp(a[j] - top) / z;
+      for (size_t j = 0; j < nn; ++j) weights[(j * h + y) * w + x] = std::exp(a[j] - top) / z;
     }
   }
   const auto m0 = mask.accessor<float, 3>();
   std::vector<double> m(static_cast<size_t>(q_count) * h * w);
   for (int q = 0; q < q_count; ++q)
     for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        m[(static_cast<size_t>(q) * h + y) * w + x] = m0[q][y][x];
+      for (int x = 0; x < w; ++x) m[(static_cast<size_t>(q) * h + y) * w + x] = m0[q][y][x];
   for (int s = 0; s < steps; ++s) {
     std::vector<double> next(m.size(), 0.0);
     for (int q = 0; q < q_count; ++q) {
@@ -85,8 +81,7 @@ std::vector<double> LoopPamr(const at::Tensor& guide /*[C,H,W]*/,
           for (size_t j = 0; j < nn; ++j) {
             const int yy = std::clamp(y + neighbours[j].dy, 0, h - 1);
             const int xx = std::clamp(x + neighbours[j].dx, 0, w - 1);
-            sum += weights[(j * h + y) * w + x] *
-                   m[(static_cast<size_t>(q) * h + yy) * w + xx];
+            sum += weights[(j * h + y) * w + x] * m[(static_cast<size_t>(q) * h + yy) * w + xx];
           }
           next[(static_cast<size_t>(q) * h + y) * w + x] = sum;
         }
@@ -100,8 +95,7 @@ std::vector<double> LoopPamr(const at::Tensor& guide /*[C,H,W]*/,
 // The Python reference's formulation: replicate-pad and dilated 3x3 conv2d with
 // shift kernels, all shifted copies stacked ([B, K, P, H, W]), std over them,
 // softmax, (m * w).sum(2).
-at::Tensor LocalShifts(const at::Tensor& x /*[B,K,H,W]*/,
-                       const at::Tensor& kernel,
+at::Tensor LocalShifts(const at::Tensor& x /*[B,K,H,W]*/, const at::Tensor& kernel,
                        const std::vector<int>& dilations) {
   const int64_t b = x.size(0), k = x.size(1), h = x.size(2), w = x.size(3);
   const at::Tensor flat = x.reshape({b * k, 1, h, w});
@@ -114,11 +108,9 @@ at::Tensor LocalShifts(const at::Tensor& x /*[B,K,H,W]*/,
   return at::cat(parts, 1).view({b, k, -1, h, w});
 }
 
-at::Tensor ConvReferencePamr(const at::Tensor& guide /*[1,K,H,W]*/,
-                             at::Tensor mask /*[1,C,H,W]*/, int steps,
-                             const std::vector<int>& dilations) {
-  const int positions[8][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0},
-                               {1, 2}, {2, 0}, {2, 1}, {2, 2}};
+at::Tensor ConvReferencePamr(const at::Tensor& guide /*[1,K,H,W]*/, at::Tensor mask /*[1,C,H,W]*/,
+                             int steps, const std::vector<int>& dilations) {
+  const int positions[8][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 1}, {2, 2}};
   at::Tensor aff = at::zeros({8, 1, 3, 3});
   at::Tensor copy = at::zeros({8, 1, 3, 3});
   for (int i = 0; i < 8; ++i) {
@@ -128,13 +120,10 @@ at::Tensor ConvReferencePamr(const at::Tensor& guide /*[1,K,H,W]*/,
   }
   at::Tensor stdk = at::zeros({9, 1, 3, 3});
   for (int i = 0; i < 9; ++i) stdk[i][0][i / 3][i % 3] = 1.0f;
-  const at::Tensor x_std =
-      LocalShifts(guide, stdk, dilations).std(2, /*unbiased=*/true, true);
-  at::Tensor x =
-      -LocalShifts(guide, aff, dilations).abs() / (1e-8 + 0.1 * x_std);
+  const at::Tensor x_std = LocalShifts(guide, stdk, dilations).std(2, /*unbiased=*/true, true);
+  at::Tensor x = -LocalShifts(guide, aff, dilations).abs() / (1e-8 + 0.1 * x_std);
   x = at::softmax(x.mean(1, true), 2);
-  for (int s = 0; s < steps; ++s)
-    mask = (LocalShifts(mask, copy, dilations) * x).sum(2);
+  for (int s = 0; s < steps; ++s) mask = (LocalShifts(mask, copy, dilations) * x).sum(2);
   return mask;
 }
 
@@ -170,8 +159,7 @@ TEST(PamrTest, MatchesPlainLoopsOnTinyImagesWithClamping) {
     const at::Tensor flat = out.contiguous().view(-1);
     ASSERT_EQ(flat.numel(), static_cast<int64_t>(expected.size()));
     for (size_t i = 0; i < expected.size(); ++i) {
-      ASSERT_NEAR(flat[static_cast<int64_t>(i)].item<float>(), expected[i],
-                  1e-5)
+      ASSERT_NEAR(flat[static_cast<int64_t>(i)].item<float>(), expected[i], 1e-5)
           << "steps " << steps << " index " << i;
     }
   }
@@ -180,19 +168,16 @@ TEST(PamrTest, MatchesPlainLoopsOnTinyImagesWithClamping) {
   const std::vector<double> expected = LoopPamr(guide, mask, 1, {8, 16});
   const at::Tensor flat = out.contiguous().view(-1);
   for (size_t i = 0; i < expected.size(); ++i) {
-    ASSERT_NEAR(flat[static_cast<int64_t>(i)].item<float>(), expected[i], 1e-5)
-        << i;
+    ASSERT_NEAR(flat[static_cast<int64_t>(i)].item<float>(), expected[i], 1e-5) << i;
   }
 }
 
 TEST(PamrTest, MatchesTheMaterialisingConvFormulation) {
   const at::Tensor guide = Random({1, 3, 20, 23}, 5);
   const at::Tensor mask = Random({6, 20, 23}, 6) * 3;
-  for (const std::vector<int>& dilations :
-       {std::vector<int>{1, 3}, std::vector<int>{8, 16}}) {
+  for (const std::vector<int>& dilations : {std::vector<int>{1, 3}, std::vector<int>{8, 16}}) {
     const at::Tensor out = Pamr(guide, mask, 4, dilations);
-    const at::Tensor expected =
-        ConvReferencePamr(guide, mask.unsqueeze(0), 4, dilations)[0];
+    const at::Tensor expected = ConvReferencePamr(guide, mask.unsqueeze(0), 4, dilations)[0];
     EXPECT_LT((out - expected).abs().max().item<float>(), 1e-5) << dilations[0];
   }
 }

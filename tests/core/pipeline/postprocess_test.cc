@@ -14,8 +14,7 @@
 namespace itaclip::pipeline {
 namespace {
 
-at::Tensor FromRows(
-    const std::vector<std::vector<std::vector<float>>>& values) {
+at::Tensor FromRows(const std::vector<std::vector<std::vector<float>>>& values) {
   const int64_t n = static_cast<int64_t>(values.size());
   const int64_t h = static_cast<int64_t>(values[0].size());
   const int64_t w = static_cast<int64_t>(values[0][0].size());
@@ -28,11 +27,9 @@ at::Tensor FromRows(
 }
 
 cv::Mat LabelsU8(const std::vector<std::vector<int>>& rows) {
-  cv::Mat m(static_cast<int>(rows.size()), static_cast<int>(rows[0].size()),
-            CV_8UC1);
+  cv::Mat m(static_cast<int>(rows.size()), static_cast<int>(rows[0].size()), CV_8UC1);
   for (int y = 0; y < m.rows; ++y)
-    for (int x = 0; x < m.cols; ++x)
-      m.at<uint8_t>(y, x) = static_cast<uint8_t>(rows[y][x]);
+    for (int x = 0; x < m.cols; ++x) m.at<uint8_t>(y, x) = static_cast<uint8_t>(rows[y][x]);
   return m;
 }
 
@@ -62,8 +59,7 @@ cv::Mat LoopClose(const cv::Mat& in) {
 }
 
 bool SameMat(const cv::Mat& a, const cv::Mat& b) {
-  return a.size() == b.size() && a.type() == b.type() &&
-         cv::norm(a, b, cv::NORM_INF) == 0;
+  return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
 }
 
 TEST(QuerySoftmaxTest, ScaleThenSoftmaxOverQueries) {
@@ -75,18 +71,15 @@ TEST(QuerySoftmaxTest, ScaleThenSoftmaxOverQueries) {
   EXPECT_NEAR(p[0][0][0].item<float>(), std::exp(2.0) / z, 1e-6);
   EXPECT_NEAR(p[1][0][0].item<float>(), std::exp(4.0) / z, 1e-6);
   EXPECT_NEAR(p[2][0][0].item<float>(), std::exp(6.0) / z, 1e-6);
-  for (int q = 0; q < 3; ++q)
-    EXPECT_NEAR(p[q][0][1].item<float>(), 1.0 / 3, 1e-6);
+  for (int q = 0; q < 3; ++q) EXPECT_NEAR(p[q][0][1].item<float>(), 1.0 / 3, 1e-6);
   // Scale 1 would give a different split, so the scale is applied.
-  EXPECT_GT(std::abs(QuerySoftmax(logits, 1.0)[2][0][0].item<float>() -
-                     std::exp(6.0) / z),
-            0.1);
+  EXPECT_GT(std::abs(QuerySoftmax(logits, 1.0)[2][0][0].item<float>() - std::exp(6.0) / z), 0.1);
 }
 
 TEST(ClassMaxOverQueriesTest, MaxNotSumOverAClassQueries) {
   // Queries 1 and 2 belong to class 1: max(0.3, 0.2) = 0.3, not 0.5.
-  const at::Tensor probs = FromRows(
-      {{{0.1f, 0.4f}}, {{0.3f, 0.1f}}, {{0.2f, 0.2f}}, {{0.4f, 0.3f}}});
+  const at::Tensor probs =
+      FromRows({{{0.1f, 0.4f}}, {{0.3f, 0.1f}}, {{0.2f, 0.2f}}, {{0.4f, 0.3f}}});
   const at::Tensor c = ClassMaxOverQueries(probs, {0, 1, 1, 2}, 3);
   ASSERT_EQ(c.sizes(), (at::IntArrayRef{3, 1, 2}));
   EXPECT_FLOAT_EQ(c[0][0][0].item<float>(), 0.1f);
@@ -175,8 +168,8 @@ TEST(ArgmaxWithProbThresholdTest, ThresholdSendsPixelsToZero) {
   // Pixel 0: (0.1, 0.2, 0.15), max 0.2 < 0.25 -> 0. Pixel 1: (0.1, 0.25, 0.2),
   // max exactly 0.25 is not below the threshold -> class 1. Pixel 2: (0.1, 0.3,
   // 0.6) -> class 2.
-  const at::Tensor p = FromRows(
-      {{{0.1f, 0.1f, 0.1f}}, {{0.2f, 0.25f, 0.3f}}, {{0.15f, 0.2f, 0.6f}}});
+  const at::Tensor p =
+      FromRows({{{0.1f, 0.1f, 0.1f}}, {{0.2f, 0.25f, 0.3f}}, {{0.15f, 0.2f, 0.6f}}});
   const at::Tensor labels = ArgmaxWithProbThreshold(p, 0.25);
   ASSERT_EQ(labels.sizes(), (at::IntArrayRef{1, 3}));
   ASSERT_EQ(labels.scalar_type(), at::kLong);
@@ -189,8 +182,7 @@ TEST(ArgmaxWithProbThresholdTest, ThresholdSendsPixelsToZero) {
 }
 
 TEST(ArgmaxWithProbThresholdTest, TiesGoToTheLowestClass) {
-  const at::Tensor p = FromRows(
-      {{{0.2f, 0.5f, 0.1f}}, {{0.4f, 0.5f, 0.3f}}, {{0.4f, 0.0f, 0.3f}}});
+  const at::Tensor p = FromRows({{{0.2f, 0.5f, 0.1f}}, {{0.4f, 0.5f, 0.3f}}, {{0.4f, 0.0f, 0.3f}}});
   const at::Tensor labels = ArgmaxWithProbThreshold(p, 0.0);
   EXPECT_EQ(labels[0][0].item<int64_t>(), 1);
   EXPECT_EQ(labels[0][1].item<int64_t>(), 0);
@@ -215,48 +207,40 @@ TEST(ArgmaxWithProbThresholdTest, TiesGoToTheLowestClass) {
 
 TEST(CloseLabels3x3Test, HandMadeMaps) {
   // A one-pixel hole of a lower label inside a higher region is filled.
-  cv::Mat hole = LabelsU8(
-      {{3, 3, 3, 3, 3}, {3, 3, 3, 3, 3}, {3, 3, 1, 3, 3}, {3, 3, 3, 3, 3}});
-  EXPECT_TRUE(
-      SameMat(CloseLabels3x3(hole), cv::Mat(4, 5, CV_8UC1, cv::Scalar(3))));
+  cv::Mat hole = LabelsU8({{3, 3, 3, 3, 3}, {3, 3, 3, 3, 3}, {3, 3, 1, 3, 3}, {3, 3, 3, 3, 3}});
+  EXPECT_TRUE(SameMat(CloseLabels3x3(hole), cv::Mat(4, 5, CV_8UC1, cv::Scalar(3))));
   // A one-pixel island of a higher label away from the border survives
   // unchanged (closing never lowers a label, and the erosion of its 8
   // neighbours sees a 1 two pixels away).
-  const cv::Mat island = LabelsU8({{1, 1, 1, 1, 1},
-                                   {1, 1, 1, 1, 1},
-                                   {1, 1, 3, 1, 1},
-                                   {1, 1, 1, 1, 1},
-                                   {1, 1, 1, 1, 1}});
+  const cv::Mat island = LabelsU8(
+      {{1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}, {1, 1, 3, 1, 1}, {1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}});
   EXPECT_TRUE(SameMat(CloseLabels3x3(island), island));
   // A uniform map is unchanged at the border too: outside pixels are ignored,
   // not 0.
   const cv::Mat uniform(3, 4, CV_8UC1, cv::Scalar(7));
   EXPECT_TRUE(SameMat(CloseLabels3x3(uniform), uniform));
   // A lower stripe two pixels wide is filled inside the image ...
-  const cv::Mat inner = LabelsU8(
-      {{2, 2, 2}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {2, 2, 2}, {2, 2, 2}});
-  EXPECT_TRUE(
-      SameMat(CloseLabels3x3(inner), cv::Mat(6, 3, CV_8UC1, cv::Scalar(2))));
+  const cv::Mat inner =
+      LabelsU8({{2, 2, 2}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {2, 2, 2}, {2, 2, 2}});
+  EXPECT_TRUE(SameMat(CloseLabels3x3(inner), cv::Mat(6, 3, CV_8UC1, cv::Scalar(2))));
   // ... but survives along the border (the dilation of row 0 only sees rows
   // 0-1).
-  const cv::Mat border =
-      LabelsU8({{1, 1, 1}, {1, 1, 1}, {2, 2, 2}, {2, 2, 2}, {2, 2, 2}});
+  const cv::Mat border = LabelsU8({{1, 1, 1}, {1, 1, 1}, {2, 2, 2}, {2, 2, 2}, {2, 2, 2}});
   EXPECT_TRUE(SameMat(CloseLabels3x3(border), border));
   // A one-pixel island at the right border also claims the border pixel above
   // it: for (0,4) the dilation of every pixel of its clipped window
   // {(0,3),(0,4),(1,3),(1,4)} reaches (1,4).
-  const cv::Mat corner = LabelsU8(
-      {{1, 1, 1, 1, 1}, {1, 1, 1, 1, 2}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
-  const cv::Mat expected = LabelsU8(
-      {{1, 1, 1, 1, 2}, {1, 1, 1, 1, 2}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
+  const cv::Mat corner =
+      LabelsU8({{1, 1, 1, 1, 1}, {1, 1, 1, 1, 2}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
+  const cv::Mat expected =
+      LabelsU8({{1, 1, 1, 1, 2}, {1, 1, 1, 1, 2}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
   EXPECT_TRUE(SameMat(CloseLabels3x3(corner), expected));
 }
 
 TEST(CloseLabels3x3Test, SixteenBitLabels) {
   cv::Mat hole(4, 4, CV_16UC1, cv::Scalar(1000));
   hole.at<uint16_t>(1, 2) = 300;
-  EXPECT_TRUE(
-      SameMat(CloseLabels3x3(hole), cv::Mat(4, 4, CV_16UC1, cv::Scalar(1000))));
+  EXPECT_TRUE(SameMat(CloseLabels3x3(hole), cv::Mat(4, 4, CV_16UC1, cv::Scalar(1000))));
 }
 
 TEST(CloseLabels3x3Test, MatchesLoopClosingOnRandomMaps) {
@@ -267,11 +251,9 @@ TEST(CloseLabels3x3Test, MatchesLoopClosingOnRandomMaps) {
     EXPECT_TRUE(SameMat(CloseLabels3x3(u8), LoopClose<uint8_t>(u8))) << trial;
     cv::Mat u16(7, 10 + trial, CV_16UC1);
     rng.fill(u16, cv::RNG::UNIFORM, 0, 600);
-    EXPECT_TRUE(SameMat(CloseLabels3x3(u16), LoopClose<uint16_t>(u16)))
-        << trial;
+    EXPECT_TRUE(SameMat(CloseLabels3x3(u16), LoopClose<uint16_t>(u16))) << trial;
   }
-  EXPECT_THROW(CloseLabels3x3(cv::Mat(3, 3, CV_32SC1, cv::Scalar(0))),
-               cv::Exception);
+  EXPECT_THROW(CloseLabels3x3(cv::Mat(3, 3, CV_32SC1, cv::Scalar(0))), cv::Exception);
   EXPECT_THROW(CloseLabels3x3(cv::Mat()), cv::Exception);
 }
 
@@ -294,12 +276,11 @@ TEST(PostprocessTest, DesignedCaseWithAreaThreshold) {
   params.area_thd = 0.1;
   const at::Tensor logits = DesignedLogits();
   const at::Tensor logits_copy = logits.clone();
-  const PostprocessResult r =
-      Postprocess(logits, {0, 1, 2}, 3, params, /*keep_scores=*/true);
+  const PostprocessResult r = Postprocess(logits, {0, 1, 2}, 3, params, /*keep_scores=*/true);
   // Class 2 is zeroed, so (1,4) falls to class 1 (logit 1 > 0); the closing
   // keeps the bottom two-row stripe of 0 (it touches the border).
-  const cv::Mat expected = LabelsU8(
-      {{1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
+  const cv::Mat expected =
+      LabelsU8({{1, 1, 1, 1, 1}, {1, 1, 1, 1, 1}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
   EXPECT_TRUE(SameMat(r.labels, expected));
   // Scores are taken before the thresholds: class 2 at (1,4) is softmax(0, 1,
   // 2)[2].
@@ -315,18 +296,16 @@ TEST(PostprocessTest, DesignedCaseWithoutAreaThreshold) {
   params.logit_scale = 1.0;
   params.prob_thd = 0.0;
   params.area_thd.reset();
-  const PostprocessResult r =
-      Postprocess(DesignedLogits(), {0, 1, 2}, 3, params, false);
+  const PostprocessResult r = Postprocess(DesignedLogits(), {0, 1, 2}, 3, params, false);
   // Class 2 keeps (1,4), and the closing extends it to the corner (0,4) (see
   // CloseLabels3x3Test).
-  const cv::Mat expected = LabelsU8(
-      {{1, 1, 1, 1, 2}, {1, 1, 1, 1, 2}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
+  const cv::Mat expected =
+      LabelsU8({{1, 1, 1, 1, 2}, {1, 1, 1, 1, 2}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}});
   EXPECT_TRUE(SameMat(r.labels, expected));
   EXPECT_FALSE(r.class_probs.defined());
   // prob_thd: every max probability here is below 0.9, so all pixels go to 0.
   params.prob_thd = 0.9;
-  const PostprocessResult all_zero =
-      Postprocess(DesignedLogits(), {0, 1, 2}, 3, params, false);
+  const PostprocessResult all_zero = Postprocess(DesignedLogits(), {0, 1, 2}, 3, params, false);
   EXPECT_TRUE(SameMat(all_zero.labels, cv::Mat(4, 5, CV_8UC1, cv::Scalar(0))));
 }
 
@@ -341,8 +320,7 @@ TEST(PostprocessTest, MatchesLoopComputationOnRandomInput) {
   params.prob_thd = 0.5;
   at::manual_seed(17);
   const at::Tensor logits = at::randn({q_count, h, w}) * 0.05;
-  const PostprocessResult r =
-      Postprocess(logits, query_class, num_classes, params, true);
+  const PostprocessResult r = Postprocess(logits, query_class, num_classes, params, true);
 
   const auto la = logits.accessor<float, 3>();
   std::vector<double> pc(static_cast<size_t>(num_classes) * h * w, 0.0);
@@ -386,8 +364,7 @@ TEST(PostprocessTest, MatchesLoopComputationOnRandomInput) {
     for (int x = 0; x < w; ++x) {
       const int best = argmax(y, x);
       below_threshold += at_pc(best, y, x) < 0.5;
-      labels.at<uint8_t>(y, x) =
-          at_pc(best, y, x) < 0.5 ? 0 : static_cast<uint8_t>(best);
+      labels.at<uint8_t>(y, x) = at_pc(best, y, x) < 0.5 ? 0 : static_cast<uint8_t>(best);
     }
   }
   EXPECT_GT(below_threshold,
@@ -403,8 +380,7 @@ TEST(PostprocessTest, ManyClassesGiveSixteenBitLabels) {
   logits[299].fill_(5.0f);
   std::vector<int> query_class(300);
   for (int q = 0; q < 300; ++q) query_class[q] = q;
-  const PostprocessResult r =
-      Postprocess(logits, query_class, 300, params, false);
+  const PostprocessResult r = Postprocess(logits, query_class, 300, params, false);
   ASSERT_EQ(r.labels.type(), CV_16UC1);
   EXPECT_TRUE(SameMat(r.labels, cv::Mat(3, 3, CV_16UC1, cv::Scalar(299))));
 }

@@ -36,14 +36,12 @@ pamr_dilations = 2, 4 ,6
 width_chunk_size = 100
 )";
 
-std::string Replace(const std::string& text, const std::string& from,
-                    const std::string& to) {
+std::string Replace(const std::string& text, const std::string& from, const std::string& to) {
   return absl::StrReplaceAll(text, {{from, to}});
 }
 
 TEST(ParsePresetTest, ParsesEveryKeyWithCommentsAndWhitespace) {
-  const absl::StatusOr<PipelineParams> params =
-      ParsePreset(kComplete, "test.conf");
+  const absl::StatusOr<PipelineParams> params = ParsePreset(kComplete, "test.conf");
   ASSERT_TRUE(params.ok()) << params.status();
   EXPECT_EQ(params->short_side, 448);
   EXPECT_EQ(params->long_side_limit, 1333);
@@ -181,8 +179,7 @@ TEST(LoadPresetTest, ShippedPresetsMatchTheSpecTable) {
     EXPECT_EQ(p->width_chunk_size, column.width_chunk_size);
   }
   EXPECT_THAT(ListPresets(dir),
-              ElementsAre("cityscapes", "coco_object", "coco_stuff",
-                          "context60", "voc21"));
+              ElementsAre("cityscapes", "coco_object", "coco_stuff", "context60", "voc21"));
 }
 
 TEST(LoadPresetTest, UnknownPresetListsTheAvailableOnes) {
@@ -196,8 +193,7 @@ TEST(LoadPresetTest, UnknownPresetListsTheAvailableOnes) {
 }
 
 TEST(LoadPresetTest, MissingDirectoryIsNotFound) {
-  const absl::StatusOr<PipelineParams> p =
-      LoadPreset("/nonexistent/presets", "voc21");
+  const absl::StatusOr<PipelineParams> p = LoadPreset("/nonexistent/presets", "voc21");
   EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -239,9 +235,7 @@ TEST(ApplyOverridesTest, AppliesInOrderAndChecksCrossKeyRulesAtTheEnd) {
   PipelineParams params;
   // crop_size=16 alone would violate stride <= crop_size (28); only the final
   // state counts.
-  ASSERT_TRUE(
-      ApplyOverrides(params, {"crop_size=16", " stride = 8", "prob_thd=0"})
-          .ok());
+  ASSERT_TRUE(ApplyOverrides(params, {"crop_size=16", " stride = 8", "prob_thd=0"}).ok());
   EXPECT_EQ(params.crop_size, 16);
   EXPECT_EQ(params.stride, 8);
   EXPECT_DOUBLE_EQ(params.prob_thd, 0.0);
@@ -265,9 +259,7 @@ TEST(ApplyOverridesTest, AllOrNothing) {
   EXPECT_THAT(status.message(), HasSubstr("key=value"));
 }
 
-TEST(ValidateParamsTest, DefaultsAreValid) {
-  EXPECT_TRUE(ValidateParams(PipelineParams()).ok());
-}
+TEST(ValidateParamsTest, DefaultsAreValid) { EXPECT_TRUE(ValidateParams(PipelineParams()).ok()); }
 
 }  // namespace
 }  // namespace itaclip::pipeline

@@ -72,10 +72,8 @@ TEST(RescaleImageTest, ExactDoublingMatchesHalfPixelBilinear) {
 
 TEST(RescaleImageTest, RejectsWrongTypeAndEmpty) {
   EXPECT_THROW(RescaleImage(cv::Mat(), 336, 2048), cv::Exception);
-  EXPECT_THROW(RescaleImage(cv::Mat(4, 4, CV_32FC3, cv::Scalar(0)), 336, 2048),
-               cv::Exception);
-  EXPECT_THROW(RescaleImage(cv::Mat(4, 4, CV_8UC3, cv::Scalar(0)), 0, 2048),
-               cv::Exception);
+  EXPECT_THROW(RescaleImage(cv::Mat(4, 4, CV_32FC3, cv::Scalar(0)), 336, 2048), cv::Exception);
+  EXPECT_THROW(RescaleImage(cv::Mat(4, 4, CV_8UC3, cv::Scalar(0)), 0, 2048), cv::Exception);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "core/pipeline/segmenter.h"
 
 #include <ATen/ATen.h>
+
 #include <opencv2/core.hpp>
 
 #include "core/pipeline/preset_file.h"
@@ -60,7 +61,8 @@ text::QueryEmbeddings* SegmenterTest::queries_ = nullptr;
 
 TEST_F(SegmenterTest, ProducesLabelsAndScoresAtTheOriginalSize) {
   Segmenter segmenter(*model_, SegmenterOptions{});
-  absl::StatusOr<Segmentation> result = segmenter.Segment(Image(320, 240), *queries_, Params(), true);
+  absl::StatusOr<Segmentation> result =
+      segmenter.Segment(Image(320, 240), *queries_, Params(), true);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->labels.rows, 240);
   EXPECT_EQ(result->labels.cols, 320);
@@ -124,8 +126,8 @@ TEST_F(SegmenterTest, CudaAgreesWithCpu) {
   auto gpu_model = clip::ClipModel::Load(testing::TinyCheckpointPath(/*seed=*/21),
                                          c10::Device(c10::kCUDA, 0), c10::kHalf);
   ASSERT_TRUE(gpu_model.ok()) << gpu_model.status();
-  auto tokenizer = text::BpeTokenizer::Load(
-      testing::SharedPath("reference/clip/bpe_simple_vocab_16e6.txt.gz"));
+  auto tokenizer =
+      text::BpeTokenizer::Load(testing::SharedPath("reference/clip/bpe_simple_vocab_16e6.txt.gz"));
   auto templates =
       text::LoadPromptTemplates(testing::SourcePath("configs/templates/openai_imagenet_80.txt"));
   ASSERT_TRUE(tokenizer.ok() && templates.ok());

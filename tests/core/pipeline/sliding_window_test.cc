@@ -9,8 +9,8 @@ namespace {
 
 // Checks the layout properties that hold for any image: row-major order, window
 // sizes, the snapped last windows and that every pixel is covered.
-void ExpectValidLayout(const std::vector<Window>& windows, int h, int w,
-                       int crop, int rows, int cols) {
+void ExpectValidLayout(const std::vector<Window>& windows, int h, int w, int crop, int rows,
+                       int cols) {
   ASSERT_EQ(windows.size(), static_cast<size_t>(rows * cols));
   std::vector<int> coverage(static_cast<size_t>(h) * w, 0);
   for (int r = 0; r < rows; ++r) {
@@ -26,8 +26,7 @@ void ExpectValidLayout(const std::vector<Window>& windows, int h, int w,
       EXPECT_EQ(win.y1, windows[static_cast<size_t>(r * cols)].y1);
       EXPECT_EQ(win.x1, windows[static_cast<size_t>(c)].x1);
       for (int y = win.y1; y < win.y2; ++y) {
-        for (int x = win.x1; x < win.x2; ++x)
-          ++coverage[static_cast<size_t>(y) * w + x];
+        for (int x = win.x1; x < win.x2; ++x) ++coverage[static_cast<size_t>(y) * w + x];
       }
     }
   }

@@ -26,19 +26,16 @@ class BpeTokenizerFilesTest : public reference::SharedTokenizerTest {
  protected:
   // Writes vocab.json and merges.txt built by the reference construction into
   // `dir`.
-  static void WriteHuggingFaceFiles(const std::string& dir,
-                                    bool swap_two_ids = false) {
+  static void WriteHuggingFaceFiles(const std::string& dir, bool swap_two_ids = false) {
     nlohmann::json vocab = nlohmann::json::object();
-    for (size_t i = 0; i < reference_->vocab.size(); ++i)
-      vocab[reference_->vocab[i]] = i;
+    for (size_t i = 0; i < reference_->vocab.size(); ++i) vocab[reference_->vocab[i]] = i;
     if (swap_two_ids) {
       vocab["a</w>"] = 321;
       vocab[reference_->vocab[321]] = 320;
     }
     WriteFileBytes(dir + "/vocab.json", vocab.dump());
     std::string merges = "#version: 0.2\n";
-    for (const std::string& line : reference_->merge_lines)
-      merges += line + "\n";
+    for (const std::string& line : reference_->merge_lines) merges += line + "\n";
     WriteFileBytes(dir + "/merges.txt", merges);
   }
 };
@@ -53,8 +50,7 @@ TEST_F(BpeTokenizerFilesTest, HuggingFaceFilesGiveTheSameIds) {
     EXPECT_EQ(hf->vocab_size(), 49408);
     EXPECT_EQ(hf->start_of_text(), 49406);
     EXPECT_EQ(hf->end_of_text(), 49407);
-    std::vector<std::string> texts = {"Café naïve", "日本語 😀",
-                                      "it's 2 CATS!!"};
+    std::vector<std::string> texts = {"Café naïve", "日本語 😀", "it's 2 CATS!!"};
     for (const TestVector& v : LoadTestVectors()) texts.push_back(v.text);
     for (const std::string& text : texts) {
       const absl::StatusOr<std::vector<int32_t>> ids = hf->Tokenize(text, 77);
@@ -79,22 +75,19 @@ TEST_F(BpeTokenizerFilesTest, HuggingFaceFilesThatDisagreeAreRejected) {
             absl::StatusCode::kInvalidArgument);
 
   std::filesystem::remove(dir + "/merges.txt");
-  EXPECT_EQ(BpeTokenizer::Load(dir).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(BpeTokenizer::Load(dir).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(BpeTokenizerFilesTest, LoadErrors) {
   const std::string dir = testing::ScratchDir();
-  const absl::StatusOr<BpeTokenizer> missing =
-      BpeTokenizer::Load(dir + "/none.txt.gz");
+  const absl::StatusOr<BpeTokenizer> missing = BpeTokenizer::Load(dir + "/none.txt.gz");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr(dir + "/none.txt.gz"));
 
   // A truncated gzip stream.
   const std::string gz = ReadFileBytes(MergesPath());
   WriteFileBytes(dir + "/truncated.gz", gz.substr(0, gz.size() / 2));
-  const absl::StatusOr<BpeTokenizer> truncated =
-      BpeTokenizer::Load(dir + "/truncated.gz");
+  const absl::StatusOr<BpeTokenizer> truncated = BpeTokenizer::Load(dir + "/truncated.gz");
   EXPECT_EQ(truncated.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(truncated.status().message(), HasSubstr("truncated.gz"));
 
@@ -110,8 +103,7 @@ TEST_F(BpeTokenizerFilesTest, LoadErrors) {
   // An uncompressed copy of the merges loads too (zlib reads plain files
   // transparently).
   WriteFileBytes(dir + "/plain.txt", Gunzip(MergesPath()));
-  const absl::StatusOr<BpeTokenizer> plain =
-      BpeTokenizer::Load(dir + "/plain.txt");
+  const absl::StatusOr<BpeTokenizer> plain = BpeTokenizer::Load(dir + "/plain.txt");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(*plain->Tokenize("a photo of a dog.", 77),
             *tokenizer_->Tokenize("a photo of a dog.", 77));

@@ -19,8 +19,7 @@ std::string ClassFile(const std::string& dataset) {
   return testing::SharedPath("reference/itaclip/cls_" + dataset + ".txt");
 }
 std::string AuxFile(const std::string& name) {
-  return testing::SharedPath("reference/itaclip/llama_generated_texts/" + name +
-                             ".txt");
+  return testing::SharedPath("reference/itaclip/llama_generated_texts/" + name + ".txt");
 }
 
 void WriteFile(const std::string& path, const std::string& content) {
@@ -80,13 +79,11 @@ TEST(ClassFileTest, RealClassFilesKeepNamesByteExact) {
   EXPECT_THAT(context60->classes.back().names, ElementsAre("wood "));
   EXPECT_THAT(context60->classes[15].names, ElementsAre("cat", "feline"));
 
-  const absl::StatusOr<VocabularySpec> voc =
-      LoadVocabularySpec(ClassFile("voc21"), "", true);
+  const absl::StatusOr<VocabularySpec> voc = LoadVocabularySpec(ClassFile("voc21"), "", true);
   ASSERT_TRUE(voc.ok()) << voc.status();
   EXPECT_THAT(voc->classes[1].names, ElementsAre("aeroplane"));
   EXPECT_THAT(voc->classes[20].names,
-              ElementsAre("television monitor", "tv monitor", "monitor",
-                          "television", "screen"));
+              ElementsAre("television monitor", "tv monitor", "monitor", "television", "screen"));
 
   const absl::StatusOr<VocabularySpec> stuff =
       LoadVocabularySpec(ClassFile("coco_stuff"), "", false);
@@ -98,36 +95,33 @@ TEST(ClassFileTest, RealClassFilesKeepNamesByteExact) {
 TEST(ClassFileTest, RealDescriptionFilesBelongToTheRightClasses) {
   for (const DatasetCase& c : kDatasets) {
     SCOPED_TRACE(c.dataset);
-    const absl::StatusOr<VocabularySpec> spec = LoadVocabularySpec(
-        ClassFile(c.dataset), AuxFile(c.aux), c.background_first);
+    const absl::StatusOr<VocabularySpec> spec =
+        LoadVocabularySpec(ClassFile(c.dataset), AuxFile(c.aux), c.background_first);
     ASSERT_TRUE(spec.ok()) << spec.status();
     ASSERT_EQ(spec->classes.size(), c.num_classes);
     for (size_t i = 0; i < spec->classes.size(); ++i) {
       const bool background = c.background_first && i == 0;
-      EXPECT_EQ(spec->classes[i].description.empty(), background)
-          << "class " << i;
+      EXPECT_EQ(spec->classes[i].description.empty(), background) << "class " << i;
       EXPECT_EQ(spec->classes[i].description.find('\n'), std::string::npos);
     }
   }
   // Line 0 of a bg dataset's file belongs to class 1; field [1] is taken
   // without a strip.
-  const absl::StatusOr<VocabularySpec> voc = LoadVocabularySpec(
-      ClassFile("voc21"), AuxFile("voc21_definitions"), true);
+  const absl::StatusOr<VocabularySpec> voc =
+      LoadVocabularySpec(ClassFile("voc21"), AuxFile("voc21_definitions"), true);
   ASSERT_TRUE(voc.ok()) << voc.status();
-  EXPECT_EQ(voc->classes[1].description,
-            "a powered, fixed-wing aircraft that is used for flight.");
-  const absl::StatusOr<VocabularySpec> object = LoadVocabularySpec(
-      ClassFile("coco_object"), AuxFile("coco_object_synonyms"), true);
+  EXPECT_EQ(voc->classes[1].description, "a powered, fixed-wing aircraft that is used for flight.");
+  const absl::StatusOr<VocabularySpec> object =
+      LoadVocabularySpec(ClassFile("coco_object"), AuxFile("coco_object_synonyms"), true);
   ASSERT_TRUE(object.ok()) << object.status();
   EXPECT_EQ(object->classes[1].description, "human");
   EXPECT_EQ(object->classes[2].description, "bike");
-  const absl::StatusOr<VocabularySpec> stuff = LoadVocabularySpec(
-      ClassFile("coco_stuff"), AuxFile("coco_stuff_definitions"), false);
+  const absl::StatusOr<VocabularySpec> stuff =
+      LoadVocabularySpec(ClassFile("coco_stuff"), AuxFile("coco_stuff_definitions"), false);
   ASSERT_TRUE(stuff.ok()) << stuff.status();
-  EXPECT_EQ(stuff->classes[0].description,
-            "a human being, a living individual.");
-  const absl::StatusOr<VocabularySpec> city = LoadVocabularySpec(
-      ClassFile("cityscapes"), AuxFile("cityscapes_synonyms"), false);
+  EXPECT_EQ(stuff->classes[0].description, "a human being, a living individual.");
+  const absl::StatusOr<VocabularySpec> city =
+      LoadVocabularySpec(ClassFile("cityscapes"), AuxFile("cityscapes_synonyms"), false);
   ASSERT_TRUE(city.ok()) << city.status();
   EXPECT_EQ(city->classes[0].description, "highway");
 }
@@ -135,8 +129,8 @@ TEST(ClassFileTest, RealDescriptionFilesBelongToTheRightClasses) {
 TEST(ClassFileTest, ASwappedBackgroundFlagIsCaughtByTheLineCount) {
   // voc21's file has 20 lines for 21 classes: read as a non-bg dataset, it is
   // one line short.
-  const absl::StatusOr<VocabularySpec> spec = LoadVocabularySpec(
-      ClassFile("voc21"), AuxFile("voc21_definitions"), false);
+  const absl::StatusOr<VocabularySpec> spec =
+      LoadVocabularySpec(ClassFile("voc21"), AuxFile("voc21_definitions"), false);
   EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(spec.status().message(), HasSubstr("voc21_definitions.txt"));
   EXPECT_THAT(spec.status().message(), HasSubstr("20 lines but needs 21"));
@@ -166,30 +160,25 @@ TEST(ParseClassNamesTest, FinalNewlineAndWindowsLineEndsAddNothing) {
 TEST(ParseClassNamesTest, RejectsEmptyNamesWithTheLineNumber) {
   for (const char* content : {"a\n\nb", "a\nb, , c", "a\nb, ", "a\n, b"}) {
     const auto names = ParseClassNames(content);
-    EXPECT_EQ(names.status().code(), absl::StatusCode::kInvalidArgument)
-        << content;
-    EXPECT_THAT(names.status().message(), HasSubstr("line 2 (class 1)"))
-        << content;
+    EXPECT_EQ(names.status().code(), absl::StatusCode::kInvalidArgument) << content;
+    EXPECT_THAT(names.status().message(), HasSubstr("line 2 (class 1)")) << content;
   }
   for (const char* content : {"", "\n"}) {
-    EXPECT_EQ(ParseClassNames(content).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ParseClassNames(content).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
 TEST(ParseDescriptionsTest, BackgroundFirstShiftsLinesByOne) {
   const std::vector<std::vector<std::string>> classes = {
       {"background", "sky"}, {"cat", "feline"}, {"wood "}};
-  const auto texts = ParseDescriptions(
-      "cat >=a small pet.\nwood >=tree material\n", classes, true);
+  const auto texts = ParseDescriptions("cat >=a small pet.\nwood >=tree material\n", classes, true);
   ASSERT_TRUE(texts.ok()) << texts.status();
   EXPECT_THAT(*texts, ElementsAre("", "a small pet.", "tree material"));
 }
 
 TEST(ParseDescriptionsTest, TakesFieldOneWithoutStripping) {
   const std::vector<std::vector<std::string>> classes = {{"a"}, {"b"}, {"c"}};
-  const auto texts =
-      ParseDescriptions("a >= spaced \nb >=x>=y\r\nc >=", classes, false);
+  const auto texts = ParseDescriptions("a >= spaced \nb >=x>=y\r\nc >=", classes, false);
   ASSERT_TRUE(texts.ok()) << texts.status();
   // Python's line.split('>=')[1]: a second ">=" cuts the text; an empty text
   // stays empty.
@@ -197,34 +186,28 @@ TEST(ParseDescriptionsTest, TakesFieldOneWithoutStripping) {
 }
 
 TEST(ParseDescriptionsTest, RejectsWrongLineCountMissingSeparatorAndWrongName) {
-  const std::vector<std::vector<std::string>> classes = {
-      {"bg"}, {"cat"}, {"dog"}};
-  const auto too_many =
-      ParseDescriptions("cat >=x\ndog >=y\nfox >=z\n", classes, true);
+  const std::vector<std::vector<std::string>> classes = {{"bg"}, {"cat"}, {"dog"}};
+  const auto too_many = ParseDescriptions("cat >=x\ndog >=y\nfox >=z\n", classes, true);
   EXPECT_EQ(too_many.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(too_many.status().message(), HasSubstr("3 lines but needs 2"));
 
-  const auto no_separator =
-      ParseDescriptions("cat >=x\ndog => y\n", classes, true);
+  const auto no_separator = ParseDescriptions("cat >=x\ndog => y\n", classes, true);
   EXPECT_EQ(no_separator.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(no_separator.status().message(), HasSubstr("line 2"));
   EXPECT_THAT(no_separator.status().message(), HasSubstr("no \">=\""));
 
-  const auto wrong_name =
-      ParseDescriptions("cat >=x\ndogs >=y\n", classes, true);
+  const auto wrong_name = ParseDescriptions("cat >=x\ndogs >=y\n", classes, true);
   EXPECT_EQ(wrong_name.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(wrong_name.status().message(), HasSubstr("line 2"));
   EXPECT_THAT(wrong_name.status().message(), HasSubstr("\"dogs\""));
   EXPECT_THAT(wrong_name.status().message(), HasSubstr("\"dog\""));
 
-  EXPECT_EQ(ParseDescriptions("", {}, true).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseDescriptions("", {}, true).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(LoadVocabularySpecTest, ReportsMissingFilesAndNamesTheFileAtFault) {
   const std::string dir = testing::ScratchDir();
-  const absl::StatusOr<VocabularySpec> missing =
-      LoadVocabularySpec(dir + "/nope.txt", "", false);
+  const absl::StatusOr<VocabularySpec> missing = LoadVocabularySpec(dir + "/nope.txt", "", false);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr(dir + "/nope.txt"));
 
@@ -243,8 +226,7 @@ TEST(LoadVocabularySpecTest, ReportsMissingFilesAndNamesTheFileAtFault) {
   const absl::StatusOr<VocabularySpec> bad_classes =
       LoadVocabularySpec(dir + "/bad_cls.txt", "", false);
   EXPECT_EQ(bad_classes.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bad_classes.status().message(),
-              HasSubstr(dir + "/bad_cls.txt: "));
+  EXPECT_THAT(bad_classes.status().message(), HasSubstr(dir + "/bad_cls.txt: "));
 }
 
 }  // namespace

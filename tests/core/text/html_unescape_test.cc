@@ -11,15 +11,12 @@ namespace {
 // source / HTML5 rules).
 TEST(HtmlUnescapeTest, NamedReferences) {
   EXPECT_EQ(HtmlUnescape(U"fish &amp; chips"), U"fish & chips");
-  EXPECT_EQ(HtmlUnescape(U"&lt;b&gt; &quot;x&quot; &apos;y&apos;"),
-            U"<b> \"x\" 'y'");
+  EXPECT_EQ(HtmlUnescape(U"&lt;b&gt; &quot;x&quot; &apos;y&apos;"), U"<b> \"x\" 'y'");
   EXPECT_EQ(HtmlUnescape(U"caf&eacute; &Eacute;"), U"café É");
-  EXPECT_EQ(HtmlUnescape(U"&hellip;&mdash;&euro;&notin;&alpha;&Omega;"),
-            U"…—€∉αΩ");
+  EXPECT_EQ(HtmlUnescape(U"&hellip;&mdash;&euro;&notin;&alpha;&Omega;"), U"…—€∉αΩ");
   EXPECT_EQ(HtmlUnescape(U"&AMP;&COPY;"), U"&©");
   // Unknown names and lone ampersands stay.
-  EXPECT_EQ(HtmlUnescape(U"&unknown; & &; &#; &#x;"),
-            U"&unknown; & &; &#; &#x;");
+  EXPECT_EQ(HtmlUnescape(U"&unknown; & &; &#; &#x;"), U"&unknown; & &; &#; &#x;");
 }
 
 TEST(HtmlUnescapeTest, LegacyNamesWorkWithoutSemicolonAndAsPrefixes) {
@@ -37,8 +34,7 @@ TEST(HtmlUnescapeTest, NumericReferencesFollowPythonRules) {
   // 0x80..0x9F are read as Windows-1252.
   EXPECT_EQ(HtmlUnescape(U"&#128;&#x92;&#x9f;"), U"€’Ÿ");
   // Surrogates and values past U+10FFFF become U+FFFD, however long.
-  EXPECT_EQ(HtmlUnescape(U"&#xD800;&#x110000;&#99999999999999999999999;"),
-            U"\uFFFD\uFFFD\uFFFD");
+  EXPECT_EQ(HtmlUnescape(U"&#xD800;&#x110000;&#99999999999999999999999;"), U"\uFFFD\uFFFD\uFFFD");
   // Other invalid code points are removed.
   EXPECT_EQ(HtmlUnescape(U"a&#1;b&#x7F;c&#xFDD0;d&#xFFFF;e"), U"abcde");
   // "&#0x41" is "&#0" (U+FFFD) followed by "x41".
@@ -51,8 +47,7 @@ TEST(HtmlUnescapeTest, DecodesOncePerCall) {
 }
 
 TEST(HtmlUnescapeTerminatedTest, DecodesOnlyReferencesEndingInSemicolon) {
-  EXPECT_EQ(HtmlUnescapeTerminated(U"&amp; &amp &#65; &#65 &ampfoo;"),
-            U"& &amp A &#65 &ampfoo;");
+  EXPECT_EQ(HtmlUnescapeTerminated(U"&amp; &amp &#65; &#65 &ampfoo;"), U"& &amp A &#65 &ampfoo;");
 }
 
 }  // namespace

@@ -29,9 +29,9 @@ TEST(PreTokenizerTest, WhitespaceIsNeverPartOfAToken) {
 
 TEST(PreTokenizerTest, ContractionsMatchWithoutAWordBoundary) {
   EXPECT_THAT(PreTokenize(U"'sun"), ElementsAre("'s", "un"));
-  EXPECT_THAT(PreTokenize(U"don't we'll they're i'm you've he'd"),
-              ElementsAre("don", "'t", "we", "'ll", "they", "'re", "i", "'m",
-                          "you", "'ve", "he", "'d"));
+  EXPECT_THAT(
+      PreTokenize(U"don't we'll they're i'm you've he'd"),
+      ElementsAre("don", "'t", "we", "'ll", "they", "'re", "i", "'m", "you", "'ve", "he", "'d"));
   // "'x" is no contraction: the apostrophe is a symbol run.
   EXPECT_THAT(PreTokenize(U"'x"), ElementsAre("'", "x"));
   // A symbol run is greedy and swallows an apostrophe that could start a
@@ -42,12 +42,10 @@ TEST(PreTokenizerTest, ContractionsMatchWithoutAWordBoundary) {
 }
 
 TEST(PreTokenizerTest, SpecialTokenStrings) {
-  EXPECT_THAT(PreTokenize(U"a<|endoftext|>b"),
-              ElementsAre("a", "<|endoftext|>", "b"));
+  EXPECT_THAT(PreTokenize(U"a<|endoftext|>b"), ElementsAre("a", "<|endoftext|>", "b"));
   EXPECT_THAT(PreTokenize(U"<|startoftext|>"), ElementsAre("<|startoftext|>"));
   // Inside a symbol run the special alternative never gets a chance.
-  EXPECT_THAT(PreTokenize(U"!<|endoftext|>"),
-              ElementsAre("!<|", "endoftext", "|>"));
+  EXPECT_THAT(PreTokenize(U"!<|endoftext|>"), ElementsAre("!<|", "endoftext", "|>"));
 }
 
 TEST(PreTokenizerTest, NonAsciiLettersNumbersAndSymbols) {

@@ -35,8 +35,7 @@ TEST(ReadTextFileTest, ReadsAnEmptyFile) {
 
 TEST(ReadTextFileTest, MissingFileIsNotFoundAndDirectoryIsInvalid) {
   const std::string dir = testing::ScratchDir();
-  const absl::StatusOr<std::string> missing =
-      ReadTextFile(dir + "/missing.txt");
+  const absl::StatusOr<std::string> missing = ReadTextFile(dir + "/missing.txt");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr(dir + "/missing.txt"));
   const absl::StatusOr<std::string> directory = ReadTextFile(dir);

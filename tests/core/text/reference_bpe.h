@@ -34,8 +34,7 @@ inline std::string ReadFileBytes(const std::string& path) {
   return out.str();
 }
 
-inline void WriteFileBytes(const std::string& path,
-                           const std::string& content) {
+inline void WriteFileBytes(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
 }
@@ -70,9 +69,8 @@ inline std::string Utf8(uint32_t cp) {
 // §2.1, §2.2 and §2.5, with string symbols as in simple_tokenizer.py; used as
 // the oracle for non-ASCII words and to write the Hugging Face files.
 struct ReferenceBpe {
-  std::vector<std::string> byte_char =
-      std::vector<std::string>(256);  // indexed by byte value
-  std::vector<std::string> vocab;     // indexed by id
+  std::vector<std::string> byte_char = std::vector<std::string>(256);  // indexed by byte value
+  std::vector<std::string> vocab;                                      // indexed by id
   std::map<std::string, int> encoder;
   std::map<std::pair<std::string, std::string>, int> ranks;
   std::vector<std::string> merge_lines;
@@ -99,22 +97,19 @@ struct ReferenceBpe {
     std::getline(lines, line);  // "#version: 0.2"
     while (merge_lines.size() < 48894 && std::getline(lines, line)) {
       const size_t space = line.find(' ');
-      ranks[{line.substr(0, space), line.substr(space + 1)}] =
-          static_cast<int>(merge_lines.size());
+      ranks[{line.substr(0, space), line.substr(space + 1)}] = static_cast<int>(merge_lines.size());
       vocab.push_back(line.substr(0, space) + line.substr(space + 1));
       merge_lines.push_back(line);
     }
     vocab.push_back("<|startoftext|>");
     vocab.push_back("<|endoftext|>");
-    for (size_t i = 0; i < vocab.size(); ++i)
-      encoder[vocab[i]] = static_cast<int>(i);
+    for (size_t i = 0; i < vocab.size(); ++i) encoder[vocab[i]] = static_cast<int>(i);
   }
 
   // bpe() for one pre-token given as UTF-8 bytes, mapped to ids.
   std::vector<int32_t> Encode(const std::string& token) const {
     std::vector<std::string> word;
-    for (const char c : token)
-      word.push_back(byte_char[static_cast<unsigned char>(c)]);
+    for (const char c : token) word.push_back(byte_char[static_cast<unsigned char>(c)]);
     word.back() += "</w>";
     while (word.size() > 1) {
       int best = -1;
@@ -129,8 +124,7 @@ struct ReferenceBpe {
       if (best < 0) break;
       std::vector<std::string> merged;
       for (size_t i = 0; i < word.size(); ++i) {
-        if (i + 1 < word.size() && word[i] == bigram.first &&
-            word[i + 1] == bigram.second) {
+        if (i + 1 < word.size() && word[i] == bigram.first && word[i + 1] == bigram.second) {
           merged.push_back(bigram.first + bigram.second);
           ++i;
         } else {
@@ -144,8 +138,7 @@ struct ReferenceBpe {
     return ids;
   }
 
-  std::vector<int32_t> EncodeWords(
-      const std::vector<std::string>& words) const {
+  std::vector<int32_t> EncodeWords(const std::vector<std::string>& words) const {
     std::vector<int32_t> ids;
     for (const std::string& w : words) {
       const std::vector<int32_t> part = Encode(w);
@@ -161,15 +154,14 @@ struct TestVector {
 };
 
 inline std::vector<TestVector> LoadTestVectors() {
-  std::ifstream in(
-      testing::SharedPath("reference/clip/tokenizer_test_vectors.jsonl"));
+  std::ifstream in(testing::SharedPath("reference/clip/tokenizer_test_vectors.jsonl"));
   std::vector<TestVector> vectors;
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const nlohmann::json json = nlohmann::json::parse(line);
-    vectors.push_back({json.at("text").get<std::string>(),
-                       json.at("ids").get<std::vector<int32_t>>()});
+    vectors.push_back(
+        {json.at("text").get<std::string>(), json.at("ids").get<std::vector<int32_t>>()});
   }
   return vectors;
 }

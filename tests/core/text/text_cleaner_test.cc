@@ -15,8 +15,7 @@ std::string Clean(const std::string& text) {
 }
 
 TEST(TextCleanerTest, AsciiIsStrippedCollapsedAndLowercased) {
-  EXPECT_EQ(Clean("  It's   A  Photo\tof 2 CATS!!\n"),
-            "it's a photo of 2 cats!!");
+  EXPECT_EQ(Clean("  It's   A  Photo\tof 2 CATS!!\n"), "it's a photo of 2 cats!!");
   EXPECT_EQ(Clean("wood "), "wood");
   EXPECT_EQ(Clean(""), "");
   EXPECT_EQ(Clean(" \t\n "), "");
@@ -25,10 +24,9 @@ TEST(TextCleanerTest, AsciiIsStrippedCollapsedAndLowercased) {
 
 TEST(TextCleanerTest, UnicodeWhitespaceRunsBecomeOneSpace) {
   // NBSP, ideographic space, em space, line separator, NEL.
-  EXPECT_EQ(
-      Clean("\xC2\xA0"
-            "a\xE3\x80\x80\xE2\x80\x83photo\xE2\x80\xA8\xC2\x85of\xC2\xA0"),
-      "a photo of");
+  EXPECT_EQ(Clean("\xC2\xA0"
+                  "a\xE3\x80\x80\xE2\x80\x83photo\xE2\x80\xA8\xC2\x85of\xC2\xA0"),
+            "a photo of");
   // Zero-width space is not whitespace: it stays.
   EXPECT_EQ(Clean("a\xE2\x80\x8B"
                   "b"),

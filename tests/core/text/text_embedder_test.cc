@@ -51,15 +51,16 @@ TEST_F(TextEmbedderTest, EnsembleMatchesPromptByPromptEncoding) {
   auto batched = embedder.EnsembleEmbeddings({"dog", "a human being, a living individual."});
   ASSERT_TRUE(batched.ok()) << batched.status();
   EXPECT_TRUE(at::allclose((*batched)[0], SlowEnsemble("dog"), 1e-5, 1e-5));
-  EXPECT_TRUE(at::allclose((*batched)[1], SlowEnsemble("a human being, a living individual."), 1e-5,
-                           1e-5));
+  EXPECT_TRUE(
+      at::allclose((*batched)[1], SlowEnsemble("a human being, a living individual."), 1e-5, 1e-5));
 }
 
 TEST_F(TextEmbedderTest, BackgroundFirstVocabulariesLeaveClassZeroUnblended) {
   TextEmbedder embedder(*model_, *tokenizer_, templates_);
   VocabularySpec spec;
   spec.background_first = true;
-  spec.classes = {{{"sky", "wall"}, ""}, {{"cat"}, "a small pet"}, {{"person", "person in jeans"}, "a human"}};
+  spec.classes = {
+      {{"sky", "wall"}, ""}, {{"cat"}, "a small pet"}, {{"person", "person in jeans"}, "a human"}};
   const double c = 0.2;
   auto q = embedder.Embed(spec, c);
   ASSERT_TRUE(q.ok()) << q.status();
@@ -68,11 +69,11 @@ TEST_F(TextEmbedderTest, BackgroundFirstVocabulariesLeaveClassZeroUnblended) {
   const at::Tensor& e = q->embeddings;
   EXPECT_TRUE(at::allclose(e[0], SlowEnsemble("sky"), 1e-5, 1e-5));
   EXPECT_NEAR(e[1].norm().item<double>(), 1.0, 1e-5);
-  EXPECT_TRUE(at::allclose(e[2], (1 - c) * SlowEnsemble("cat") + c * SlowEnsemble("a small pet"), 1e-5,
-                           1e-5));
-  // Every name of a multi-name class is blended with the class's description, not renormalised.
-  EXPECT_TRUE(at::allclose(e[4], (1 - c) * SlowEnsemble("person in jeans") + c * SlowEnsemble("a human"),
+  EXPECT_TRUE(at::allclose(e[2], (1 - c) * SlowEnsemble("cat") + c * SlowEnsemble("a small pet"),
                            1e-5, 1e-5));
+  // Every name of a multi-name class is blended with the class's description, not renormalised.
+  EXPECT_TRUE(at::allclose(
+      e[4], (1 - c) * SlowEnsemble("person in jeans") + c * SlowEnsemble("a human"), 1e-5, 1e-5));
   EXPECT_LT(e[4].norm().item<double>(), 1.0 - 1e-4);
 }
 
@@ -82,15 +83,17 @@ TEST_F(TextEmbedderTest, WithoutBackgroundEveryDescribedClassIsBlended) {
   spec.classes = {{{"road"}, "a paved way"}, {{"car"}, ""}};
   auto q = embedder.Embed(spec, 0.05);
   ASSERT_TRUE(q.ok()) << q.status();
-  EXPECT_TRUE(at::allclose(q->embeddings[0], 0.95 * SlowEnsemble("road") + 0.05 * SlowEnsemble("a paved way"),
-                           1e-5, 1e-5));
+  EXPECT_TRUE(at::allclose(q->embeddings[0],
+                           0.95 * SlowEnsemble("road") + 0.05 * SlowEnsemble("a paved way"), 1e-5,
+                           1e-5));
   // No description: nothing to blend with.
   EXPECT_TRUE(at::allclose(q->embeddings[1], SlowEnsemble("car"), 1e-5, 1e-5));
 }
 
 TEST_F(TextEmbedderTest, RejectsBadVocabularies) {
   TextEmbedder embedder(*model_, *tokenizer_, templates_);
-  EXPECT_EQ(embedder.Embed(VocabularySpec{}, 0.1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(embedder.Embed(VocabularySpec{}, 0.1).status().code(),
+            absl::StatusCode::kInvalidArgument);
   VocabularySpec empty_name;
   empty_name.classes = {{{""}, ""}};
   EXPECT_EQ(embedder.Embed(empty_name, 0.1).status().code(), absl::StatusCode::kInvalidArgument);

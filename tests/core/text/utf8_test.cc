@@ -20,8 +20,7 @@ TEST(Utf8Test, DecodesOneToFourByteSequences) {
 }
 
 TEST(Utf8Test, RoundTripsBoundaryCodePoints) {
-  const std::u32string text = {0x7F,   0x80,   0x7FF,   0x800,   0xD7FF,
-                               0xE000, 0xFFFF, 0x10000, 0x10FFFF};
+  const std::u32string text = {0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF};
   const auto decoded = DecodeUtf8(EncodeUtf8(text));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, text);
