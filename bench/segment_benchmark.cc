@@ -103,10 +103,6 @@ cv::Mat SyntheticImage(cv::Size size) {
 
 double Mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
-void Synchronize(const c10::Device& device) {
-  // A tiny device-to-host copy waits for the queued work of the current stream.
-  if (device.is_cuda()) at::zeros({1}, at::TensorOptions().device(device)).cpu();
-}
 
 // Segments `image` on --compare_device as well and prints how far the two results are apart.
 absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vocabulary,
@@ -180,7 +176,7 @@ absl::Status Run() {
   absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
                    embedder.Embed(vocabulary, params.def_coefficient));
-  Synchronize(device);
+  SynchronizeDevice(device);
   const double text_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   if (absl::GetFlag(FLAGS_text)) {
     const int64_t prompts = (names + descriptions) * static_cast<int64_t>(templates.size());
@@ -202,7 +198,7 @@ absl::Status Run() {
     start = absl::Now();
     ASSIGN_OR_RETURN(pipeline::Segmentation result,
                      segmenter.Segment(image, queries, params, /*want_scores=*/false));
-    Synchronize(device);
+    SynchronizeDevice(device);
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
     std::printf("%s: %.1f ms (preprocess %.1f, model %.1f, postprocess %.1f)\n",
                 i == 0 ? "warm-up" : "image", ms, result.timings.preprocess_ms,

@@ -1,9 +1,12 @@
 #include "client/commands/segment_command.h"
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -40,11 +43,18 @@ void Log(const std::string& line) {
   if (!absl::GetFlag(FLAGS_quiet)) std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+// Reads the file ourselves and decodes it with cv::imdecode (as the reference's mmcv loader does),
+// so a missing file and an undecodable one get distinct, quiet errors.
 absl::StatusOr<cv::Mat> ReadImage(const std::string& path) {
-  cv::Mat image = cv::imread(path, cv::IMREAD_COLOR);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read image ", path, ": no such file"));
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                   std::istreambuf_iterator<char>());
+  cv::Mat image;
+  if (!bytes.empty()) image = cv::imdecode(bytes, cv::IMREAD_COLOR);
   if (image.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot read image ", path, ": missing or not a decodable image"));
+        absl::StrCat("cannot read image ", path, ": not an image format OpenCV can decode"));
   }
   return image;
 }

@@ -1,6 +1,7 @@
 #include "core/common/device.h"
 
 #include <ATen/Context.h>
+#include <ATen/Functions.h>
 
 #include <string>
 
@@ -32,6 +33,11 @@ absl::StatusOr<c10::Device> ParseDevice(absl::string_view name) {
 
 c10::ScalarType DefaultComputeDtype(const c10::Device& device) {
   return device.is_cuda() ? c10::kHalf : c10::kFloat;
+}
+
+void SynchronizeDevice(const c10::Device& device) {
+  if (device.is_cpu()) return;
+  at::zeros({1}, at::TensorOptions().device(device)).cpu();
 }
 
 }  // namespace itaclip

@@ -16,6 +16,11 @@ absl::StatusOr<c10::Device> ParseDevice(absl::string_view name);
 // The compute dtype the method uses on a device: fp16 on CUDA (as the reference runs), fp32 on CPU.
 c10::ScalarType DefaultComputeDtype(const c10::Device& device);
 
+// Waits until the work queued on `device` (its current stream) is done, so host timings measure
+// it; a no-op on the CPU. Implemented as a one-element device-to-host copy, which works with
+// LibTorch builds with or without CUDA headers.
+void SynchronizeDevice(const c10::Device& device);
+
 }  // namespace itaclip
 
 #endif  // ITACLIP_CORE_COMMON_DEVICE_H_

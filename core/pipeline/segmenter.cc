@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/common/device.h"
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
 #include "core/pipeline/crop_batching.h"
@@ -62,6 +63,7 @@ absl::StatusOr<Segmentation> Segmenter::Segment(const cv::Mat& bgr_image,
       job.AddCropFeatures(begin, features, queries, patch);
       if (callbacks.progress) callbacks.progress(end, total);
     }
+    SynchronizeDevice(model_.device());  // so that model_ms measures the device work
     timings.model_ms = MillisecondsSince(start);
 
     start = absl::Now();

@@ -34,9 +34,9 @@ expect_failure missing_model "no-such.safetensors" --model "$work/no-such.safete
   --classes "$classes" --image "$image"
 expect_failure truncated_model "truncated" --model "$work/truncated.safetensors" --bpe "$bpe" \
   --classes "$classes" --image "$image"
-expect_failure missing_image "cannot read image" --model "$checkpoint" --bpe "$bpe" \
+expect_failure missing_image "no such file" --model "$checkpoint" --bpe "$bpe" \
   --classes "$classes" --image "$work/nothing.jpg"
-expect_failure bad_image "cannot read image" --model "$checkpoint" --bpe "$bpe" --classes "$classes" \
+expect_failure bad_image "not an image format" --model "$checkpoint" --bpe "$bpe" --classes "$classes" \
   --image "$work/bad.jpg"
 expect_failure unknown_preset "no_such_preset" --model "$checkpoint" --bpe "$bpe" \
   --classes "$classes" --image "$image" --preset no_such_preset

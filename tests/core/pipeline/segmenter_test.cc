@@ -120,6 +120,28 @@ TEST_F(SegmenterTest, RejectsBadImagesAndMismatchedQueries) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SegmenterTest, MoreThan256ClassesGiveSixteenBitLabels) {
+  at::manual_seed(8);
+  text::QueryEmbeddings many;
+  many.embeddings = at::randn({300, model_->config().embed_dim});
+  many.embeddings /= many.embeddings.norm(2, -1, true);
+  for (int c = 0; c < 300; ++c) {
+    many.query_class.push_back(c);
+    many.class_names.push_back("class " + std::to_string(c));
+  }
+  PipelineParams params = Params();
+  params.background_first = false;
+  params.prob_thd = 0;
+  params.area_thd.reset();
+  params.pamr_steps = 1;
+  auto result = Segmenter(*model_, {}).Segment(Image(320, 240), many, params, false);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->labels.type(), CV_16U);
+  double max_label = 0;
+  cv::minMaxLoc(result->labels, nullptr, &max_label);
+  EXPECT_LT(max_label, 300);
+}
+
 TEST_F(SegmenterTest, CudaAgreesWithCpu) {
   if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this LibTorch build";
   // The same weights in fp16 on the GPU, as the reference runs there.
