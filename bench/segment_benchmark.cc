@@ -46,7 +46,7 @@ ABSL_FLAG(std::string, descriptions, "", "optional description file");
 ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
           "folder with presets/, templates/, classes/");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or cuda:N");
-ABSL_FLAG(int, iterations, 2, "timed images (after one warm-up image)");
+ABSL_FLAG(int, iterations, 2, "timed images after one warm-up image (0: time the warm-up image)");
 ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: all cores)");
 ABSL_FLAG(int, batch_memory_mb, 1024, "activation budget of one ViT batch, MiB");
 ABSL_FLAG(int, max_crops_per_batch, 64, "upper bound on crops per ViT batch");
@@ -102,7 +102,6 @@ cv::Mat SyntheticImage(cv::Size size) {
 }
 
 double Mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
-
 
 // Segments `image` on --compare_device as well and prints how far the two results are apart.
 absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vocabulary,
@@ -203,7 +202,8 @@ absl::Status Run() {
     std::printf("%s: %.1f ms (preprocess %.1f, model %.1f, postprocess %.1f)\n",
                 i == 0 ? "warm-up" : "image", ms, result.timings.preprocess_ms,
                 result.timings.model_ms, result.timings.postprocess_ms);
-    if (i > 0) totals.push_back(ms);
+    // With --iterations 0 the warm-up image is the only measurement.
+    if (i > 0 || absl::GetFlag(FLAGS_iterations) == 0) totals.push_back(ms);
   }
   if (!absl::GetFlag(FLAGS_compare_device).empty()) {
     RETURN_IF_ERROR(CompareDevices(image, vocabulary, templates, tokenizer, params, *model, queries,

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "core/checkpoint/layer_key.h"
 #include "core/checkpoint/shape_string.h"
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
@@ -75,30 +76,11 @@ constexpr NamePair kTowers[] = {
     {"transformer.resblocks.", "text_model.encoder.layers."},
 };
 
-// If `key` is "<prefix><index>.<suffix>", returns the index and sets `suffix`;
-// nullopt if the key is not under `prefix`; an error if it is but the index is
-// malformed.
-absl::StatusOr<std::optional<int64_t>> LayerIndex(const std::string& key, absl::string_view prefix,
-                                                  absl::string_view* suffix) {
-  if (!absl::StartsWith(key, prefix)) return std::optional<int64_t>();
-  absl::string_view rest = absl::string_view(key).substr(prefix.size());
-  const size_t dot = rest.find('.');
-  int64_t index = -1;
-  if (dot == absl::string_view::npos || dot == 0 ||
-      rest.substr(0, dot).find_first_not_of("0123456789") != absl::string_view::npos ||
-      !absl::SimpleAtoi(rest.substr(0, dot), &index)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed layer key ", key, ": expected ", prefix, "<index>.<name>"));
-  }
-  if (suffix != nullptr) *suffix = rest.substr(dot + 1);
-  return std::optional<int64_t>(index);
-}
-
 // Largest layer index + 1 under `prefix` (0 if none).
 absl::StatusOr<int64_t> LayerCount(const StateDict& dict, absl::string_view prefix) {
   int64_t count = 0;
   for (const auto& [key, tensor] : dict) {
-    ASSIGN_OR_RETURN(const std::optional<int64_t> index, LayerIndex(key, prefix, nullptr));
+    ASSIGN_OR_RETURN(const std::optional<int64_t> index, ParseLayerKey(key, prefix, nullptr));
     if (index) count = std::max(count, *index + 1);
   }
   return count;
@@ -176,7 +158,7 @@ const char* HfName(const NamePair (&pairs)[N], absl::string_view openai) {
 void MapOpenAiLayerKey(const std::string& key, const at::Tensor& tensor, StateDict& hf) {
   for (const NamePair& tower : kTowers) {
     absl::string_view suffix;
-    const absl::StatusOr<std::optional<int64_t>> index = LayerIndex(key, tower.openai, &suffix);
+    const absl::StatusOr<std::optional<int64_t>> index = ParseLayerKey(key, tower.openai, &suffix);
     if (!index.ok() || !index->has_value()) continue;
     const std::string hf_block = absl::StrCat(tower.hf, **index, ".");
     if (const char* name = HfName(kBlockDirect, suffix)) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "core/checkpoint/layer_key.h"
 #include "core/checkpoint/shape_string.h"
 #include "core/common/status_macros.h"
 
@@ -39,17 +40,9 @@ absl::StatusOr<const at::Tensor*> FindWithRank(const StateDict& dict, const std:
 absl::StatusOr<int64_t> CountLayers(const StateDict& dict, absl::string_view prefix) {
   std::set<int64_t> indices;
   for (const auto& [key, tensor] : dict) {
-    if (!absl::StartsWith(key, prefix)) continue;
-    absl::string_view rest = absl::string_view(key).substr(prefix.size());
-    const size_t dot = rest.find('.');
-    int64_t index = -1;
-    if (dot == absl::string_view::npos || dot == 0 ||
-        rest.substr(0, dot).find_first_not_of("0123456789") != absl::string_view::npos ||
-        !absl::SimpleAtoi(rest.substr(0, dot), &index)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("malformed layer key ", key, ": expected ", prefix, "<index>.<name>"));
-    }
-    indices.insert(index);
+    ASSIGN_OR_RETURN(const std::optional<int64_t> index, ParseLayerKey(key, prefix));
+    if (!index.has_value()) continue;
+    indices.insert(*index);
   }
   if (indices.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("no layers: no key starts with ", prefix));

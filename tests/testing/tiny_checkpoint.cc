@@ -27,8 +27,6 @@ void CheckOk(const absl::Status& status, const char* what) {
 
 }  // namespace
 
-checkpoint::ClipConfig TinyClipConfig() { return checkpoint::TinyClipConfig(); }
-
 TinyCheckpointPaths WriteTinyCheckpoints(const std::string& dir,
                                          const checkpoint::ClipConfig& config, uint64_t seed,
                                          c10::ScalarType dtype) {

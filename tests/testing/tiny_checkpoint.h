@@ -12,13 +12,6 @@
 
 namespace itaclip::testing {
 
-// The ViT-B/16 geometry with tiny widths: vision width 64 (1 head), 12 layers,
-// patch 16, grid 14 (so a 224x224 crop gives 196 patches exactly as with the
-// real model), embed 32; text width 64 (1 head), 12 layers, context 77,
-// vocabulary 49408 (so the real tokenizer's ids fit). Same as
-// checkpoint::TinyClipConfig() (known_clip_configs.h), which it returns.
-checkpoint::ClipConfig TinyClipConfig();
-
 struct TinyCheckpointPaths {
   std::string torchscript;         // <dir>/tiny.pt: TorchScript archive, OpenAI names
   std::string openai_safetensors;  // <dir>/tiny-openai.safetensors

@@ -6,11 +6,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/load_clip.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "core/checkpoint/safetensors_writer.h"
 #include "gtest/gtest.h"
-#include "tests/testing/tiny_checkpoint.h"
 
 namespace itaclip::testing {
 
@@ -22,7 +22,7 @@ std::string TinyCheckpointPath(uint64_t seed) {
     // A private name per process: suites running in parallel may both be writing it.
     const std::string partial = absl::StrCat(path.string(), ".", getpid(), ".partial");
     const absl::Status written = checkpoint::WriteSafetensors(
-        checkpoint::MakeRandomClipStateDict(TinyClipConfig(), seed), partial);
+        checkpoint::MakeRandomClipStateDict(checkpoint::TinyClipConfig(), seed), partial);
     if (!written.ok()) ADD_FAILURE() << written;
     std::filesystem::rename(partial, path);
   }

@@ -12,7 +12,9 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/safetensors_writer.h"
+#include "tests/testing/scratch_dir_test.h"
 #include "tests/testing/tiny_checkpoint.h"
 
 namespace itaclip::checkpoint {
@@ -20,23 +22,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Gives each test a scratch folder, removed when the test ends.
-class ScratchTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(::testing::TempDir(), "itaclip_format_", info->test_suite_name(), "_",
-                        info->name(), "_", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  const std::string& ScratchDir() const { return dir_; }
-  std::string dir_;
-};
+using ScratchTest = testing::ScratchDirTest;
 class CheckpointFormatTest : public ScratchTest {};
 
 void WriteBytes(const std::string& path, const std::string& bytes) {
@@ -56,7 +42,7 @@ void ExpectNotClip(const std::string& path, const std::string& reason) {
 
 TEST_F(CheckpointFormatTest, DetectsTheThreeTinyFormats) {
   const testing::TinyCheckpointPaths paths =
-      testing::WriteTinyCheckpoints(ScratchDir(), testing::TinyClipConfig(), 1, c10::kHalf);
+      testing::WriteTinyCheckpoints(scratch_dir(), checkpoint::TinyClipConfig(), 1, c10::kHalf);
   absl::StatusOr<CheckpointFormat> format = DetectCheckpointFormat(paths.torchscript);
   ASSERT_TRUE(format.ok()) << format.status();
   EXPECT_EQ(*format, CheckpointFormat::kTorchScriptArchive);
@@ -69,7 +55,7 @@ TEST_F(CheckpointFormatTest, DetectsTheThreeTinyFormats) {
 }
 
 TEST_F(CheckpointFormatTest, ContentDecidesNotTheFileName) {
-  const std::string dir = ScratchDir();
+  const std::string dir = scratch_dir();
   StateDict dict;
   dict["visual.conv1.weight"] = at::zeros({64, 3, 16, 16});
   ASSERT_TRUE(WriteSafetensors(dict, dir + "/model.pt").ok());
@@ -85,13 +71,13 @@ TEST_F(CheckpointFormatTest, ContentDecidesNotTheFileName) {
 
 TEST_F(CheckpointFormatTest, MissingFileIsNotFound) {
   const absl::StatusOr<CheckpointFormat> format =
-      DetectCheckpointFormat(ScratchDir() + "/absent.pt");
+      DetectCheckpointFormat(scratch_dir() + "/absent.pt");
   ASSERT_FALSE(format.ok());
   EXPECT_EQ(format.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(CheckpointFormatTest, DirectoryIsRefused) {
-  const std::string dir = ScratchDir();
+  const std::string dir = scratch_dir();
   const absl::StatusOr<CheckpointFormat> format = DetectCheckpointFormat(dir);
   ASSERT_FALSE(format.ok());
   EXPECT_EQ(format.status().code(), absl::StatusCode::kInvalidArgument);
@@ -99,7 +85,7 @@ TEST_F(CheckpointFormatTest, DirectoryIsRefused) {
 }
 
 TEST_F(CheckpointFormatTest, EmptyFile) {
-  const std::string path = ScratchDir() + "/empty.pt";
+  const std::string path = scratch_dir() + "/empty.pt";
   WriteBytes(path, "");
   ExpectNotClip(path, "the file is empty");
 }
@@ -110,19 +96,19 @@ TEST_F(CheckpointFormatTest, RandomBytes) {
   for (char& byte : bytes) byte = static_cast<char>(generator() & 0xff);
   ASSERT_NE(bytes.substr(0, 2), "PK");
   ASSERT_NE(bytes[8], '{');
-  const std::string path = ScratchDir() + "/random.bin";
+  const std::string path = scratch_dir() + "/random.bin";
   WriteBytes(path, bytes);
   ExpectNotClip(path, "unrecognised content");
 }
 
 TEST_F(CheckpointFormatTest, TooShortFile) {
-  const std::string path = ScratchDir() + "/short.bin";
+  const std::string path = scratch_dir() + "/short.bin";
   WriteBytes(path, "12345");
   ExpectNotClip(path, "the file has only 5 bytes");
 }
 
 TEST_F(CheckpointFormatTest, SafetensorsWithoutClipKeys) {
-  const std::string path = ScratchDir() + "/other.safetensors";
+  const std::string path = scratch_dir() + "/other.safetensors";
   StateDict dict;
   dict["encoder.weight"] = at::zeros({4, 4});
   ASSERT_TRUE(WriteSafetensors(dict, path).ok());
@@ -130,7 +116,7 @@ TEST_F(CheckpointFormatTest, SafetensorsWithoutClipKeys) {
 }
 
 TEST_F(CheckpointFormatTest, SafetensorsWithBothNamingSchemes) {
-  const std::string path = ScratchDir() + "/both.safetensors";
+  const std::string path = scratch_dir() + "/both.safetensors";
   StateDict dict;
   dict["visual.conv1.weight"] = at::zeros({1});
   dict["vision_model.embeddings.patch_embedding.weight"] = at::zeros({1});
@@ -139,7 +125,7 @@ TEST_F(CheckpointFormatTest, SafetensorsWithBothNamingSchemes) {
 }
 
 TEST_F(CheckpointFormatTest, BrokenSafetensorsHeaderIsReported) {
-  const std::string path = ScratchDir() + "/broken.safetensors";
+  const std::string path = scratch_dir() + "/broken.safetensors";
   std::string bytes(8, '\0');
   bytes[0] = 20;  // header length 20, but only 3 header bytes follow
   WriteBytes(path, bytes + "{\"a");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "tests/testing/tiny_checkpoint.h"
 
@@ -90,6 +91,8 @@ TEST(InferClipConfigTest, ReadsTheSpecNumbersOffViTB16Shapes) {
   EXPECT_EQ(config->text_heads, 8);
   EXPECT_EQ(config->context_length, 77);
   EXPECT_EQ(config->vocab_size, 49408);
+  // The hard-coded shape used for benchmarks on random weights is the same architecture.
+  ExpectConfigsEqual(VitB16ClipConfig(), *config);
 }
 
 TEST(InferClipConfigTest, TinyConfigHasViTB16DepthPatchAndGrid) {
@@ -106,11 +109,11 @@ TEST(InferClipConfigTest, TinyConfigHasViTB16DepthPatchAndGrid) {
   expected.text_heads = 1;
   expected.context_length = 77;
   expected.vocab_size = 49408;
-  ExpectConfigsEqual(testing::TinyClipConfig(), expected);
+  ExpectConfigsEqual(checkpoint::TinyClipConfig(), expected);
 }
 
 TEST(InferClipConfigTest, RecoversTheTinyConfigFromRandomWeights) {
-  const ClipConfig tiny = testing::TinyClipConfig();
+  const ClipConfig tiny = checkpoint::TinyClipConfig();
   const absl::StatusOr<ClipConfig> config = InferClipConfig(MakeRandomClipStateDict(tiny, 1));
   ASSERT_TRUE(config.ok()) << config.status();
   ExpectConfigsEqual(*config, tiny);

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/checkpoint/hf_key_mapping.h"
+#include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "core/checkpoint/safetensors_writer.h"
 #include "core/checkpoint/torchscript_writer.h"
@@ -103,9 +104,9 @@ class LoadClipTest : public ::testing::Test {
     const std::string dir = ScratchDir("suite");
     suite_dir_ = new std::string(dir);
     fp32_ = new testing::TinyCheckpointPaths(testing::WriteTinyCheckpoints(
-        dir + "/fp32", testing::TinyClipConfig(), kSeed, c10::kFloat));
-    fp16_ = new testing::TinyCheckpointPaths(
-        testing::WriteTinyCheckpoints(dir + "/fp16", testing::TinyClipConfig(), kSeed, c10::kHalf));
+        dir + "/fp32", checkpoint::TinyClipConfig(), kSeed, c10::kFloat));
+    fp16_ = new testing::TinyCheckpointPaths(testing::WriteTinyCheckpoints(
+        dir + "/fp16", checkpoint::TinyClipConfig(), kSeed, c10::kHalf));
   }
   static void TearDownTestSuite() {
     std::error_code ignored;
@@ -125,7 +126,7 @@ class LoadClipTest : public ::testing::Test {
   // compares every tensor to the random weights rounded to the file dtype, then
   // converted to the tensor's group dtype.
   static void CheckAllFormats(at::ScalarType file_dtype, at::ScalarType load_dtype) {
-    const StateDict source = MakeRandomClipStateDict(testing::TinyClipConfig(), kSeed);
+    const StateDict source = MakeRandomClipStateDict(checkpoint::TinyClipConfig(), kSeed);
     const testing::TinyCheckpointPaths& paths = Paths(file_dtype);
     LoadOptions options;
     options.dtype = load_dtype;
@@ -197,7 +198,7 @@ TEST_F(LoadClipTest, Fp16LoadKeepsLayerNormAndEmbeddingsInFp32) {
 TEST_F(LoadClipTest, ConfigIsReadOffTheFile) {
   const absl::StatusOr<ClipWeights> weights = LoadClip(Paths(at::kHalf).torchscript, {});
   ASSERT_TRUE(weights.ok()) << weights.status();
-  EXPECT_EQ(weights->config.DebugString(), testing::TinyClipConfig().DebugString());
+  EXPECT_EQ(weights->config.DebugString(), checkpoint::TinyClipConfig().DebugString());
   EXPECT_EQ(weights->config.grid_size, 14);
   EXPECT_EQ(weights->config.image_resolution, 224);
   EXPECT_EQ(weights->vision.proj.sizes().vec(), (std::vector<int64_t>{64, 32}));
@@ -281,7 +282,7 @@ TEST_F(LoadClipErrorTest, RandomBytes) {
 TEST_F(LoadClipErrorTest, TruncatedSafetensors) {
   const std::string dir = dir_;
   const testing::TinyCheckpointPaths paths =
-      testing::WriteTinyCheckpoints(dir, testing::TinyClipConfig(), 3, c10::kHalf);
+      testing::WriteTinyCheckpoints(dir, checkpoint::TinyClipConfig(), 3, c10::kHalf);
   const std::string file = ReadBytes(paths.openai_safetensors);
   const std::string path = dir + "/cut.safetensors";
   WriteBytes(path, file.substr(0, file.size() - 1000));
@@ -329,7 +330,7 @@ TEST_F(LoadClipErrorTest, UnsupportedDtype) {
 }
 
 TEST_F(LoadClipErrorTest, MissingKeyIsNamed) {
-  StateDict dict = MakeRandomClipStateDict(testing::TinyClipConfig(), 3);
+  StateDict dict = MakeRandomClipStateDict(checkpoint::TinyClipConfig(), 3);
   dict.erase("visual.ln_post.bias");
   const std::string path = dir_ + "/model.safetensors";
   ASSERT_TRUE(WriteSafetensors(dict, path).ok());
@@ -338,7 +339,7 @@ TEST_F(LoadClipErrorTest, MissingKeyIsNamed) {
 }
 
 TEST_F(LoadClipErrorTest, WrongShapeNamesBothShapes) {
-  StateDict dict = MakeRandomClipStateDict(testing::TinyClipConfig(), 3);
+  StateDict dict = MakeRandomClipStateDict(checkpoint::TinyClipConfig(), 3);
   dict["visual.proj"] = at::zeros({64, 16});
   const std::string path = dir_ + "/model.pt";
   ASSERT_TRUE(WriteTorchScriptArchive(dict, path).ok());
@@ -348,7 +349,7 @@ TEST_F(LoadClipErrorTest, WrongShapeNamesBothShapes) {
 }
 
 TEST_F(LoadClipErrorTest, HuggingFaceMissingKeyIsNamed) {
-  StateDict hf = OpenAiToHuggingFace(MakeRandomClipStateDict(testing::TinyClipConfig(), 3));
+  StateDict hf = OpenAiToHuggingFace(MakeRandomClipStateDict(checkpoint::TinyClipConfig(), 3));
   hf.erase("text_model.encoder.layers.4.self_attn.k_proj.bias");
   const std::string path = dir_ + "/model.safetensors";
   ASSERT_TRUE(WriteSafetensors(hf, path).ok());

@@ -6,13 +6,14 @@
 #include <cmath>
 
 #include "core/checkpoint/clip_state_dict_layout.h"
+#include "core/checkpoint/known_clip_configs.h"
 #include "tests/testing/tiny_checkpoint.h"
 
 namespace itaclip::checkpoint {
 namespace {
 
 TEST(RandomStateDictTest, HasEveryLayoutKeyWithItsShapeInFp32) {
-  const ClipConfig config = testing::TinyClipConfig();
+  const ClipConfig config = checkpoint::TinyClipConfig();
   const StateDict dict = MakeRandomClipStateDict(config, 7);
   const std::vector<ClipTensorSpec> specs = ClipStateDictLayout(config);
   EXPECT_EQ(dict.size(), specs.size());
@@ -26,7 +27,7 @@ TEST(RandomStateDictTest, HasEveryLayoutKeyWithItsShapeInFp32) {
 }
 
 TEST(RandomStateDictTest, IsDeterministicPerSeed) {
-  const ClipConfig config = testing::TinyClipConfig();
+  const ClipConfig config = checkpoint::TinyClipConfig();
   const StateDict a = MakeRandomClipStateDict(config, 7);
   const StateDict b = MakeRandomClipStateDict(config, 7);
   const StateDict c = MakeRandomClipStateDict(config, 8);
@@ -49,7 +50,7 @@ void ExpectMoments(const at::Tensor& tensor, double mean, double std, const char
 }
 
 TEST(RandomStateDictTest, FollowsClipInitialisation) {
-  const ClipConfig config = testing::TinyClipConfig();  // widths 64, 12 layers
+  const ClipConfig config = checkpoint::TinyClipConfig();  // widths 64, 12 layers
   const StateDict dict = MakeRandomClipStateDict(config, 11);
   const double width = 64;
   ExpectMoments(dict.at("token_embedding.weight"), 0, 0.02, "token_embedding");

@@ -19,29 +19,14 @@
 #include "core/checkpoint/safetensors_header.h"
 #include "core/checkpoint/safetensors_reader.h"
 #include "core/checkpoint/safetensors_writer.h"
+#include "tests/testing/scratch_dir_test.h"
 
 namespace itaclip::checkpoint {
 namespace {
 
 using ::testing::HasSubstr;
 
-// Gives each test a scratch folder, removed when the test ends.
-class ScratchTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(::testing::TempDir(), "itaclip_safetensors_", info->test_suite_name(), "_",
-                        info->name(), "_", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  std::string ScratchPath(const std::string& name) const { return dir_ + "/" + name; }
-  std::string dir_;
-};
+using ScratchTest = testing::ScratchDirTest;
 class SafetensorsReaderTest : public ScratchTest {};
 class SafetensorsWriterTest : public ScratchTest {};
 class SafetensorsHeaderTest : public ScratchTest {};

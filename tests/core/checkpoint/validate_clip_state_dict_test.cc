@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "tests/testing/tiny_checkpoint.h"
 
@@ -17,7 +18,7 @@ using ::testing::HasSubstr;
 std::string Message(const absl::Status& status) { return std::string(status.message()); }
 
 TEST(ValidateClipStateDictTest, AcceptsACompleteDictWithExtraKeys) {
-  const ClipConfig config = testing::TinyClipConfig();
+  const ClipConfig config = checkpoint::TinyClipConfig();
   StateDict dict = MakeRandomClipStateDict(config, 3);
   dict["text_model.embeddings.position_ids"] = at::arange(77);  // extra keys are ignored
   EXPECT_TRUE(ValidateClipStateDict(dict, config).ok());
@@ -26,7 +27,7 @@ TEST(ValidateClipStateDictTest, AcceptsACompleteDictWithExtraKeys) {
 }
 
 TEST(ValidateClipStateDictTest, NamesAMissingKey) {
-  const ClipConfig config = testing::TinyClipConfig();
+  const ClipConfig config = checkpoint::TinyClipConfig();
   StateDict dict = MakeRandomClipStateDict(config, 3);
   dict.erase("visual.ln_post.bias");
   const absl::Status status = ValidateClipStateDict(dict, config);
@@ -35,7 +36,7 @@ TEST(ValidateClipStateDictTest, NamesAMissingKey) {
 }
 
 TEST(ValidateClipStateDictTest, NamesBothShapesOfAWrongShape) {
-  const ClipConfig config = testing::TinyClipConfig();  // vision width 64, embed 32
+  const ClipConfig config = checkpoint::TinyClipConfig();  // vision width 64, embed 32
   StateDict dict = MakeRandomClipStateDict(config, 3);
   dict["visual.proj"] = at::zeros({64, 16});
   EXPECT_EQ(Message(ValidateClipStateDict(dict, config)),
@@ -50,7 +51,7 @@ TEST(ValidateClipStateDictTest, NamesBothShapesOfAWrongShape) {
 }
 
 TEST(ValidateClipStateDictTest, RejectsIntegerTensors) {
-  const ClipConfig config = testing::TinyClipConfig();
+  const ClipConfig config = checkpoint::TinyClipConfig();
   StateDict dict = MakeRandomClipStateDict(config, 3);
   dict["ln_final.weight"] = at::zeros({64}, at::kLong);
   const absl::Status status = ValidateClipStateDict(dict, config);

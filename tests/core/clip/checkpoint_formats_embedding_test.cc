@@ -1,9 +1,9 @@
 // The three checkpoint formats, written from the same random weights, give the same image and text
 // embeddings through the model (not only the same tensors).
+#include <ATen/ATen.h>
+
 #include <memory>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "core/checkpoint/known_clip_configs.h"
 #include "core/clip/clip_model.h"
@@ -21,7 +21,8 @@ TEST(CheckpointFormatsTest, AllThreeFormatsGiveTheSameEmbeddings) {
   const at::Tensor images = at::randn({2, 3, 224, 224});
   const std::vector<std::vector<int32_t>> texts = {{49406, 320, 1929, 49407}, {49406, 2368, 49407}};
   std::vector<at::Tensor> image_embeddings, text_embeddings;
-  for (const std::string& path : {paths.torchscript, paths.openai_safetensors, paths.hf_safetensors}) {
+  for (const std::string& path :
+       {paths.torchscript, paths.openai_safetensors, paths.hf_safetensors}) {
     absl::StatusOr<std::unique_ptr<ClipModel>> model =
         ClipModel::Load(path, c10::Device(c10::kCPU), c10::kFloat);
     ASSERT_TRUE(model.ok()) << path << ": " << model.status();
