@@ -34,7 +34,7 @@ absl::Status RequireFlag(const std::string& value, const char* name) {
 
 void Progress(const char* what, int64_t done, int64_t total) {
   if (absl::GetFlag(FLAGS_quiet)) return;
-  std::fprintf(stderr, "\r%s: %lld/%lld crops", what, static_cast<long long>(done),
+  std::fprintf(stderr, "\r%s: %lld/%lld", what, static_cast<long long>(done),
                static_cast<long long>(total));
   if (done == total) std::fprintf(stderr, "\n");
 }
@@ -102,14 +102,16 @@ absl::Status RunSegmentCommand() {
   Log(absl::StrCat("model: ", model->config().DebugString()));
   Log(absl::StrCat("building text embeddings for ", vocabulary.classes.size(), " classes"));
   text::TextEmbedder embedder(*model, tokenizer, std::move(templates));
+  clip::TextEncodeOptions text_options;
+  text_options.progress = [](int64_t done, int64_t total) { Progress("prompts", done, total); };
   ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
-                   embedder.Embed(vocabulary, params.def_coefficient));
+                   embedder.Embed(vocabulary, params.def_coefficient, text_options));
 
   pipeline::SegmenterOptions options;
   options.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
   pipeline::Segmenter segmenter(*model, options);
   pipeline::SegmentCallbacks callbacks;
-  callbacks.progress = [](int64_t done, int64_t total) { Progress("segment", done, total); };
+  callbacks.progress = [](int64_t done, int64_t total) { Progress("crops", done, total); };
   const bool want_scores = !absl::GetFlag(FLAGS_scores).empty();
   ASSIGN_OR_RETURN(pipeline::Segmentation result,
                    segmenter.Segment(image, queries, params, want_scores, callbacks));

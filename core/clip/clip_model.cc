@@ -80,7 +80,7 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeImages(const at::Tensor& images) con
 }
 
 absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
-    const std::vector<std::vector<int32_t>>& sequences, int64_t max_batch) const {
+    const std::vector<std::vector<int32_t>>& sequences, const TextEncodeOptions& options) const {
   RETURN_IF_ERROR(CheckSequences(sequences, weights_.config));
   return GuardTorch("text forward", [&]() -> absl::StatusOr<at::Tensor> {
     c10::InferenceMode inference;
@@ -93,6 +93,7 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
       return sequences[a].size() < sequences[b].size();
     });
+    const int64_t max_batch = std::max<int64_t>(1, options.max_batch);
     for (int64_t start = 0; start < count; start += max_batch) {
       const int64_t end = std::min(count, start + max_batch);
       const int64_t length = static_cast<int64_t>(sequences[order[end - 1]].size());
@@ -111,6 +112,7 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
       at::Tensor features =
           TextForward(weights_, tokens.to(device()), eot.to(device())).to(at::kFloat);
       out.index_copy_(0, rows.to(device()), features);
+      if (options.progress) options.progress(end, count);
     }
     return out;
   });

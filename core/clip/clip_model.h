@@ -7,6 +7,7 @@
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,14 @@
 #include "core/checkpoint/clip_weights.h"
 
 namespace itaclip::clip {
+
+// How EncodeTexts batches its work, and whom it tells about progress.
+struct TextEncodeOptions {
+  int64_t max_batch = 256;  // sequences per text-tower batch
+  // Called after each batch with the sequences done so far and the total (e.g. for a progress
+  // line); may be empty.
+  std::function<void(int64_t done, int64_t total)> progress;
+};
 
 // Immutable after construction; every method is const and safe to call from many threads at once.
 class ClipModel {
@@ -36,9 +45,9 @@ class ClipModel {
 
   // Each sequence is SOT ... EOT without padding, at most context_length ids below vocab_size.
   // Returns [B, embed_dim] float32 on device(), one row per sequence, in order. Sequences are
-  // grouped by length into batches of at most `max_batch`, each cut at its longest EOT.
+  // grouped by length into batches of at most `options.max_batch`, each cut at its longest EOT.
   absl::StatusOr<at::Tensor> EncodeTexts(const std::vector<std::vector<int32_t>>& sequences,
-                                         int64_t max_batch = 256) const;
+                                         const TextEncodeOptions& options = {}) const;
 
  private:
   checkpoint::ClipWeights weights_;

@@ -39,8 +39,8 @@ TextEmbedder::TextEmbedder(const clip::ClipModel& model, const BpeTokenizer& tok
                            std::vector<std::string> templates)
     : model_(model), tokenizer_(tokenizer), templates_(std::move(templates)) {}
 
-absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(const std::vector<std::string>& strings,
-                                                            int64_t max_batch) const {
+absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(
+    const std::vector<std::string>& strings, const clip::TextEncodeOptions& options) const {
   const int64_t context = model_.config().context_length;
   std::vector<std::vector<int32_t>> sequences;
   sequences.reserve(strings.size() * templates_.size());
@@ -51,7 +51,7 @@ absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(const std::vector<st
       sequences.push_back(std::move(ids));
     }
   }
-  ASSIGN_OR_RETURN(at::Tensor prompts, model_.EncodeTexts(sequences, max_batch));
+  ASSIGN_OR_RETURN(at::Tensor prompts, model_.EncodeTexts(sequences, options));
   return GuardTorch("prompt ensemble", [&]() -> absl::StatusOr<at::Tensor> {
     c10::InferenceMode inference;
     const int64_t count = static_cast<int64_t>(strings.size());
@@ -63,7 +63,7 @@ absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(const std::vector<st
 
 absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
                                                     double description_weight,
-                                                    int64_t max_batch) const {
+                                                    const clip::TextEncodeOptions& options) const {
   RETURN_IF_ERROR(CheckSpec(spec, description_weight));
   QueryEmbeddings result;
   std::vector<std::string> strings;  // every name, then every description that is blended
@@ -83,7 +83,7 @@ absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
       strings.push_back(spec.classes[c].description);
     }
   }
-  ASSIGN_OR_RETURN(at::Tensor ensembles, EnsembleEmbeddings(strings, max_batch));
+  ASSIGN_OR_RETURN(at::Tensor ensembles, EnsembleEmbeddings(strings, options));
   ASSIGN_OR_RETURN(
       result.embeddings, GuardTorch("description blend", [&]() -> absl::StatusOr<at::Tensor> {
         c10::InferenceMode inference;

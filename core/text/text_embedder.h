@@ -24,9 +24,9 @@ class TextEmbedder {
                std::vector<std::string> templates);
 
   // t(s) of spec §3.2 for each string: [S, embed_dim] float32 unit vectors. All S x templates
-  // prompts are encoded in length-sorted batches of at most `max_batch`.
+  // prompts are encoded in length-sorted batches (see clip::TextEncodeOptions).
   absl::StatusOr<at::Tensor> EnsembleEmbeddings(const std::vector<std::string>& strings,
-                                                int64_t max_batch = 256) const;
+                                                const clip::TextEncodeOptions& options = {}) const;
 
   // The query embeddings of `spec`, blending with weight `description_weight` (def_coefficient):
   // f_q = (1-c)·t(name) + c·t(description of q's class) for classes that have a description and are
@@ -34,7 +34,7 @@ class TextEmbedder {
   // INVALID_ARGUMENT for an empty vocabulary, an empty name, c outside [0, 1] or a prompt longer
   // than the context length.
   absl::StatusOr<QueryEmbeddings> Embed(const VocabularySpec& spec, double description_weight,
-                                        int64_t max_batch = 256) const;
+                                        const clip::TextEncodeOptions& options = {}) const;
 
  private:
   const clip::ClipModel& model_;

@@ -21,9 +21,17 @@ TEST(TextTransformerTest, CutAtEndOfTextMatchesTheFull77TokenRun) {
       {49406, 320, 3305, 1125, 539, 320, 1929, 530, 518, 4009, 269, 49407},
       {49406, 7, 49407}};
   // A batch limit of 2 forces several length-sorted batches and a scatter back into order.
-  absl::StatusOr<at::Tensor> out = model.EncodeTexts(sequences, /*max_batch=*/2);
+  TextEncodeOptions options;
+  options.max_batch = 2;
+  std::vector<int64_t> progress;
+  options.progress = [&](int64_t done, int64_t total) {
+    EXPECT_EQ(total, 4);
+    progress.push_back(done);
+  };
+  absl::StatusOr<at::Tensor> out = model.EncodeTexts(sequences, options);
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_EQ(out->sizes(), (std::vector<int64_t>{4, weights.config.embed_dim}));
+  EXPECT_EQ(progress, (std::vector<int64_t>{2, 4}));
   for (size_t i = 0; i < sequences.size(); ++i) {
     at::Tensor expected = reference::Text(weights, sequences[i]);
     EXPECT_TRUE(at::allclose((*out)[i], expected, 1e-4, 1e-4)) << "sequence " << i;
