@@ -15,8 +15,8 @@ inline constexpr int kItaclipMidBlocks[] = {6, 7, 9};
 
 // images: [N, 3, h, w], normalised RGB, already in the weights' dtype and device. Pixels past
 // 16·⌊h/16⌋ (resp. w) are dropped by the stride-16 patch embedding. Returns [N, 1 + gh·gw,
-// embed_dim] in the weights' dtype; token 0 is CLS. Requires at least 10 blocks (the mid maps need
-// block 9).
+// embed_dim] in the weights' dtype; token 0 is CLS. Requires at least 11 blocks (maps at blocks
+// 6, 7 and 9, then a last block); ClipModel::Load checks it.
 at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images);
 
 }  // namespace itaclip::clip
