@@ -1,0 +1,49 @@
+#include "core/common/device.h"
+
+#include <ATen/ATen.h>
+
+#include "core/common/device_memory.h"
+#include "gtest/gtest.h"
+
+namespace itaclip {
+namespace {
+
+TEST(ParseDeviceTest, AcceptsCpuAndWellFormedCudaNames) {
+  absl::StatusOr<c10::Device> cpu = ParseDevice("cpu");
+  ASSERT_TRUE(cpu.ok());
+  EXPECT_TRUE(cpu->is_cpu());
+  for (const char* name : {"cuda", "cuda:0", "cuda:3"}) {
+    absl::StatusOr<c10::Device> cuda = ParseDevice(name);
+    if (at::hasCUDA()) {
+      ASSERT_TRUE(cuda.ok()) << name;
+      EXPECT_TRUE(cuda->is_cuda());
+    } else {
+      // Well formed, but this LibTorch has no CUDA: a precondition, not a bad argument.
+      EXPECT_EQ(cuda.status().code(), absl::StatusCode::kFailedPrecondition) << name;
+    }
+  }
+}
+
+TEST(ParseDeviceTest, RejectsMalformedNames) {
+  for (const char* name : {"", "gpu", "CPU", "cuda:", "cuda:-1", "cuda:x", "cuda0", "cpu:0"}) {
+    absl::StatusOr<c10::Device> device = ParseDevice(name);
+    EXPECT_EQ(device.status().code(), absl::StatusCode::kInvalidArgument) << "'" << name << "'";
+  }
+}
+
+TEST(DeviceTest, ComputeDtypeIsHalfOnCudaAndFloatOnCpu) {
+  EXPECT_EQ(DefaultComputeDtype(c10::Device(c10::kCPU)), c10::kFloat);
+  EXPECT_EQ(DefaultComputeDtype(c10::Device(c10::kCUDA, 0)), c10::kHalf);
+}
+
+TEST(DeviceMemoryTest, CpuHasNoDeviceMemoryButAResidentPeak) {
+  const DeviceMemoryStats stats = GetDeviceMemoryStats(c10::Device(c10::kCPU));
+  EXPECT_EQ(stats.allocated_bytes, 0);
+  EXPECT_EQ(stats.peak_allocated_bytes, 0);
+  // Touch 64 MiB: the process's peak resident size must reach at least that.
+  at::Tensor block = at::ones({16 << 20}, at::kFloat);
+  EXPECT_GE(PeakResidentBytes(), block.nbytes());
+}
+
+}  // namespace
+}  // namespace itaclip
