@@ -64,12 +64,8 @@ absl::StatusOr<std::unique_ptr<clip::ClipModel>> MakeModel(c10::Device device) {
   if (!absl::GetFlag(FLAGS_model).empty()) {
     return clip::ClipModel::Load(absl::GetFlag(FLAGS_model), device, dtype);
   }
-  const std::string shape = absl::GetFlag(FLAGS_random_shape);
-  if (shape != "tiny" && shape != "vit-b-16") {
-    return absl::InvalidArgumentError("--random_shape must be tiny or vit-b-16");
-  }
-  const checkpoint::ClipConfig config =
-      shape == "tiny" ? checkpoint::TinyClipConfig() : checkpoint::VitB16ClipConfig();
+  ASSIGN_OR_RETURN(const checkpoint::ClipConfig config,
+                   checkpoint::KnownClipConfig(absl::GetFlag(FLAGS_random_shape)));
   ASSIGN_OR_RETURN(checkpoint::ClipWeights weights,
                    checkpoint::AssembleClipWeights(checkpoint::MakeRandomClipStateDict(config, 1),
                                                    config, checkpoint::LoadOptions{device, dtype}));

@@ -16,6 +16,7 @@
 #include "core/checkpoint/random_state_dict.h"
 #include "core/checkpoint/safetensors_writer.h"
 #include "core/checkpoint/torchscript_writer.h"
+#include "core/common/status_macros.h"
 
 ABSL_FLAG(std::string, out, "", "output file");
 ABSL_FLAG(std::string, format, "openai-safetensors",
@@ -30,14 +31,8 @@ namespace {
 absl::Status Run() {
   const std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) return absl::InvalidArgumentError("--out is required");
-  checkpoint::ClipConfig config;
-  if (absl::GetFlag(FLAGS_shape) == "tiny") {
-    config = checkpoint::TinyClipConfig();
-  } else if (absl::GetFlag(FLAGS_shape) == "vit-b-16") {
-    config = checkpoint::VitB16ClipConfig();
-  } else {
-    return absl::InvalidArgumentError("--shape must be tiny or vit-b-16");
-  }
+  ASSIGN_OR_RETURN(const checkpoint::ClipConfig config,
+                   checkpoint::KnownClipConfig(absl::GetFlag(FLAGS_shape)));
   const std::string dtype = absl::GetFlag(FLAGS_dtype);
   if (dtype != "f16" && dtype != "f32")
     return absl::InvalidArgumentError("--dtype must be f16 or f32");

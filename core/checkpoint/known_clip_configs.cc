@@ -1,5 +1,7 @@
 #include "core/checkpoint/known_clip_configs.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace itaclip::checkpoint {
 namespace {
 
@@ -25,5 +27,12 @@ ClipConfig WithWidths(int64_t vision_width, int64_t text_width, int64_t embed_di
 ClipConfig VitB16ClipConfig() { return WithWidths(768, 512, 512); }
 
 ClipConfig TinyClipConfig() { return WithWidths(64, 64, 32); }
+
+absl::StatusOr<ClipConfig> KnownClipConfig(absl::string_view name) {
+  if (name == "tiny") return TinyClipConfig();
+  if (name == "vit-b-16") return VitB16ClipConfig();
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown model shape '", name, "': expected tiny or vit-b-16"));
+}
 
 }  // namespace itaclip::checkpoint

@@ -3,6 +3,8 @@
 #ifndef ITACLIP_CORE_CHECKPOINT_KNOWN_CLIP_CONFIGS_H_
 #define ITACLIP_CORE_CHECKPOINT_KNOWN_CLIP_CONFIGS_H_
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/checkpoint/clip_config.h"
 
 namespace itaclip::checkpoint {
@@ -14,6 +16,10 @@ ClipConfig VitB16ClipConfig();
 // ViT-B/16's depth, patch, grid, context and vocabulary with widths of 64 (one head) and 32-d
 // embeddings: every code path of the real model at a tiny cost.
 ClipConfig TinyClipConfig();
+
+// The shape named "tiny" or "vit-b-16" (the names the tools' --shape flags take);
+// INVALID_ARGUMENT naming both for anything else.
+absl::StatusOr<ClipConfig> KnownClipConfig(absl::string_view name);
 
 }  // namespace itaclip::checkpoint
 

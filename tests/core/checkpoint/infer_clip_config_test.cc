@@ -193,3 +193,17 @@ TEST(InferClipConfigTest, NoLayersIsAnError) {
 
 }  // namespace
 }  // namespace itaclip::checkpoint
+
+namespace itaclip::checkpoint {
+namespace {
+
+TEST(KnownClipConfigTest, NamesTheTwoShapesAndRefusesOthers) {
+  ExpectConfigsEqual(*KnownClipConfig("tiny"), TinyClipConfig());
+  ExpectConfigsEqual(*KnownClipConfig("vit-b-16"), VitB16ClipConfig());
+  const absl::StatusOr<ClipConfig> unknown = KnownClipConfig("vit-l-14");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("vit-l-14"), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace itaclip::checkpoint

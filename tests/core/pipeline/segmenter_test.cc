@@ -16,6 +16,15 @@
 namespace itaclip::pipeline {
 namespace {
 
+// A background-first vocabulary with a multi-name background, a described class and a two-name
+// class without description.
+text::VocabularySpec SampleVocabulary() {
+  text::VocabularySpec spec;
+  spec.background_first = true;
+  spec.classes = {{{"sky", "wall"}, ""}, {{"cat"}, "a small pet"}, {{"dog", "puppy"}, ""}};
+  return spec;
+}
+
 class SegmenterTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -26,11 +35,8 @@ class SegmenterTest : public ::testing::Test {
     auto templates =
         text::LoadPromptTemplates(testing::SourcePath("configs/templates/openai_imagenet_80.txt"));
     ASSERT_TRUE(templates.ok()) << templates.status();
-    text::VocabularySpec spec;
-    spec.background_first = true;
-    spec.classes = {{{"sky", "wall"}, ""}, {{"cat"}, "a small pet"}, {{"dog", "puppy"}, ""}};
     text::TextEmbedder embedder(*model_, *tokenizer, *templates);
-    auto queries = embedder.Embed(spec, 0.1);
+    auto queries = embedder.Embed(SampleVocabulary(), 0.1);
     ASSERT_TRUE(queries.ok()) << queries.status();
     queries_ = new text::QueryEmbeddings(*std::move(queries));
   }
@@ -153,10 +159,8 @@ TEST_F(SegmenterTest, CudaAgreesWithCpu) {
   auto templates =
       text::LoadPromptTemplates(testing::SourcePath("configs/templates/openai_imagenet_80.txt"));
   ASSERT_TRUE(tokenizer.ok() && templates.ok());
-  text::VocabularySpec spec;
-  spec.background_first = true;
-  spec.classes = {{{"sky", "wall"}, ""}, {{"cat"}, "a small pet"}, {{"dog", "puppy"}, ""}};
-  auto gpu_queries = text::TextEmbedder(**gpu_model, *tokenizer, *templates).Embed(spec, 0.1);
+  auto gpu_queries =
+      text::TextEmbedder(**gpu_model, *tokenizer, *templates).Embed(SampleVocabulary(), 0.1);
   ASSERT_TRUE(gpu_queries.ok()) << gpu_queries.status();
   const cv::Mat image = Image(320, 240);
   auto cpu = Segmenter(*model_, {}).Segment(image, *queries_, Params(), true);
