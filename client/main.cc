@@ -1,4 +1,4 @@
-// The `itaclip` command: dispatches to its subcommands.
+// The `itaclip` command: dispatches to its subcommands and reports an error as one line.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -6,19 +6,46 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "client/commands/health_command.h"
+#include "client/commands/loadgen_command.h"
 #include "client/commands/segment_command.h"
 #include "client/commands/tokenize_command.h"
+#include "client/commands/vocabulary_commands.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage:\n"
+    "offline (core in-process):\n"
     "  itaclip segment --model CKPT --bpe VOCAB --classes FILE [--descriptions FILE] "
-    "--preset NAME\n"
+    "[--preset NAME]\n"
     "                  --image IMG --out LABELS.png [--scores SCORES.npy] [--overlay OVERLAY.png]\n"
     "                  [--device cpu|cuda] [--set key=value,...]\n"
     "  itaclip tokenize --bpe VOCAB TEXT...\n"
+    "with itaclip-server (connection: --server HOST:PORT [--tls_ca PEM]\n"
+    "    [--tls_client_cert PEM --tls_client_key PEM] [--token_file FILE] [--timeout_s S]):\n"
+    "  itaclip register (--classes FILE | --class_names \"a;b, b2;c\") [--descriptions FILE]\n"
+    "                   [--background_first] [--description_weight W] [--display_name NAME]\n"
+    "  itaclip list [--definitions] [--vocabulary ID]\n"
+    "  itaclip delete --vocabulary ID\n"
+    "  itaclip segment --image IMG (--vocabulary ID | --classes FILE | --class_names LIST)\n"
+    "                  --out LABELS.png [--scores SCORES.npy [--score_format float16|float32]]\n"
+    "                  [--overlay OVERLAY.png] [--preset NAME] [--set key=value,...] "
+    "[--raw_labels]\n"
+    "  itaclip health [--service NAME]\n"
+    "  itaclip loadgen --image IMG (--vocabulary ID | --classes FILE | --class_names LIST)\n"
+    "                  [--preset NAME] --concurrency N (--requests M | --duration_s S)\n"
     "Run `itaclip --help` for every flag.";
+
+// The message on one line, whatever the server or a library put in it.
+std::string OneLine(absl::string_view message) {
+  std::string line(message);
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return line;
+}
 
 }  // namespace
 
@@ -30,19 +57,29 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = args[1];
+  const bool no_operands = args.size() == 2;
   absl::Status status;
-  if (command == "segment" && args.size() == 2) {
-    status = itaclip::client::RunSegmentCommand();
-  } else if (command == "tokenize") {
+  if (command == "tokenize") {
     status =
         itaclip::client::RunTokenizeCommand(std::vector<std::string>(args.begin() + 2, args.end()));
+  } else if (command == "segment" && no_operands) {
+    status = itaclip::client::RunSegmentCommand();
+  } else if (command == "register" && no_operands) {
+    status = itaclip::client::RunRegisterCommand();
+  } else if (command == "list" && no_operands) {
+    status = itaclip::client::RunListCommand();
+  } else if (command == "delete" && no_operands) {
+    status = itaclip::client::RunDeleteCommand();
+  } else if (command == "health" && no_operands) {
+    status = itaclip::client::RunHealthCommand();
+  } else if (command == "loadgen" && no_operands) {
+    status = itaclip::client::RunLoadgenCommand();
   } else {
     std::fprintf(stderr, "itaclip: unknown command or stray arguments\n%s\n", kUsage);
     return 2;
   }
   if (!status.ok()) {
-    std::fprintf(stderr, "itaclip %s: %s\n", command.c_str(),
-                 std::string(status.message()).c_str());
+    std::fprintf(stderr, "itaclip: %s\n", OneLine(status.message()).c_str());
     return 1;
   }
   return 0;

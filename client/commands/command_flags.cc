@@ -1,27 +1,76 @@
 #include "client/commands/command_flags.h"
 
+#include <cstdint>
+
 #include "absl/flags/flag.h"
 
+// The test suites link the client and the server libraries together, and abseil allows one flag
+// per name in a process: no name here may also be one of server/config/server_flags.cc's.
+
+// Offline segmentation and tokenisation (core in-process).
 ABSL_FLAG(std::string, model, "",
-          "CLIP checkpoint: OpenAI TorchScript .pt, OpenAI-named or Hugging Face safetensors");
+          "CLIP checkpoint: OpenAI TorchScript .pt, OpenAI-named or Hugging Face safetensors. "
+          "With it `segment` runs offline; without it `segment` asks --server");
 ABSL_FLAG(std::string, bpe, "",
           "BPE vocabulary: bpe_simple_vocab_16e6.txt.gz, or a Hugging Face vocab.json/merges.txt "
           "folder");
+ABSL_FLAG(std::string, device, "cpu", "offline: cpu, cuda or cuda:N");
+ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
+          "offline: folder holding presets/ and templates/");
+ABSL_FLAG(int, threads, 0, "offline: CPU threads for LibTorch (0: all cores)");
+ABSL_FLAG(int, batch_memory_mb, 1024, "offline: activation memory budget of one ViT batch, in MiB");
+
+// Vocabularies (offline and remote).
 ABSL_FLAG(std::string, classes, "", "class file: one class per line, names separated by \", \"");
+ABSL_FLAG(std::string, class_names, "",
+          "inline classes instead of --classes: ';' separates classes, ',' separates the names of "
+          "a class, e.g. \"background;person, man;car, automobile\"");
 ABSL_FLAG(
     std::string, descriptions, "",
     "optional description file: one `name >=text` line per class (none for a background class)");
-ABSL_FLAG(std::string, preset, "voc21",
-          "pipeline preset: voc21, context60, coco_object, coco_stuff or cityscapes");
+ABSL_FLAG(bool, background_first, false,
+          "server vocabularies: class 0 is background (offline, the preset decides)");
+ABSL_FLAG(std::optional<double>, description_weight, std::nullopt,
+          "server vocabularies: weight of the descriptions in [0, 1] (unset: the server's 0.05)");
+ABSL_FLAG(std::string, display_name, "", "register: a human-readable name shown by `list`");
+ABSL_FLAG(std::string, vocabulary, "",
+          "id of a registered vocabulary (segment, loadgen, delete; list shows only this one)");
+ABSL_FLAG(bool, definitions, false, "list: also print each vocabulary's classes");
+
+// Segmentation inputs and outputs.
+ABSL_FLAG(std::string, preset, "",
+          "pipeline preset: voc21, context60, coco_object, coco_stuff or cityscapes (empty: voc21 "
+          "offline, the server's default preset remotely)");
 ABSL_FLAG(std::vector<std::string>, set, {},
           "comma-separated preset overrides, e.g. --set=logit_scale=50,prob_thd=0");
 ABSL_FLAG(std::string, image, "", "input image (any format OpenCV decodes)");
 ABSL_FLAG(std::string, out, "", "output label map PNG (8-bit, 16-bit beyond 256 classes)");
 ABSL_FLAG(std::string, scores, "", "optional output: float32 [classes, H, W] NumPy file");
+ABSL_FLAG(std::string, score_format, "float16",
+          "remote: how the server sends --scores, float16 (half the bytes) or float32");
+ABSL_FLAG(
+    bool, raw_labels, false,
+    "remote: ask for raw label bytes instead of a PNG (the file written is a PNG either way)");
 ABSL_FLAG(std::string, overlay, "", "optional output: the image with class colours and a legend");
-ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or cuda:N");
-ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
-          "folder holding presets/ and templates/");
-ABSL_FLAG(int, threads, 0, "CPU threads for LibTorch (0: all cores)");
-ABSL_FLAG(int, batch_memory_mb, 1024, "activation memory budget of one ViT batch, in MiB");
-ABSL_FLAG(bool, quiet, false, "no progress on stderr");
+ABSL_FLAG(bool, quiet, false, "no progress, timings or class counts on stderr");
+
+// Connection to itaclip-server.
+ABSL_FLAG(std::string, server, "localhost:50051", "itaclip-server address, host:port");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle that signed the server's certificate; when set, the connection uses TLS");
+ABSL_FLAG(std::string, tls_client_cert, "",
+          "PEM client certificate chain for mutual TLS (with --tls_client_key)");
+ABSL_FLAG(std::string, tls_client_key, "", "PEM private key of --tls_client_cert");
+ABSL_FLAG(std::string, token_file, "",
+          "file holding the bearer token sent on every call (default: $ITACLIP_TOKEN, if set)");
+ABSL_FLAG(double, timeout_s, 60, "deadline of each call, in seconds");
+ABSL_FLAG(int, max_response_mb, 1024,
+          "largest answer accepted, in MiB (scores of large images exceed gRPC's 4 MiB default)");
+
+// `health` and `loadgen`.
+ABSL_FLAG(std::string, service, "",
+          "health: the service to check (empty: the server as a whole; or "
+          "itaclip.v1.SegmentationService)");
+ABSL_FLAG(int, concurrency, 1, "loadgen: requests in flight at once (one thread each)");
+ABSL_FLAG(int64_t, requests, 0, "loadgen: stop after this many requests (or give --duration_s)");
+ABSL_FLAG(double, duration_s, 0, "loadgen: stop sending after this many seconds");

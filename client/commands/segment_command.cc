@@ -1,17 +1,17 @@
 #include "client/commands/segment_command.h"
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "client/commands/command_flags.h"
+#include "client/commands/remote_segment_command.h"
+#include "client/input/read_image.h"
 #include "client/output/render_overlay.h"
+#include "client/output/write_file.h"
 #include "client/output/write_npy.h"
 #include "core/clip/clip_model.h"
 #include "core/common/cpu_threads.h"
@@ -43,38 +43,14 @@ void Log(const std::string& line) {
   if (!absl::GetFlag(FLAGS_quiet)) std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-// Reads the file ourselves and decodes it with cv::imdecode (as the reference's mmcv loader does),
-// so a missing file and an undecodable one get distinct, quiet errors.
-absl::StatusOr<cv::Mat> ReadImage(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(absl::StrCat("cannot read image ", path, ": no such file"));
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                                   std::istreambuf_iterator<char>());
-  cv::Mat image;
-  if (!bytes.empty()) image = cv::imdecode(bytes, cv::IMREAD_COLOR);
-  if (image.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read image ", path, ": not an image format OpenCV can decode"));
-  }
-  return image;
-}
-
-absl::Status WriteImage(const std::string& path, const cv::Mat& image) {
-  bool written = false;
-  try {
-    written = cv::imwrite(path, image);
-  } catch (const cv::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot write ", path, ": ", e.what()));
-  }
-  if (!written) return absl::PermissionDeniedError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
+// The preset when --preset is empty (remotely, empty means the server's default preset instead).
+constexpr char kOfflineDefaultPreset[] = "voc21";
 
 }  // namespace
 
 absl::Status RunSegmentCommand() {
   const std::string model_path = absl::GetFlag(FLAGS_model);
-  RETURN_IF_ERROR(RequireFlag(model_path, "model"));
+  if (model_path.empty()) return RunRemoteSegmentCommand();
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_bpe), "bpe"));
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_classes), "classes"));
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_image), "image"));
@@ -82,8 +58,10 @@ absl::Status RunSegmentCommand() {
   ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
 
   const std::string configs = absl::GetFlag(FLAGS_configs);
-  ASSIGN_OR_RETURN(pipeline::PipelineParams params,
-                   pipeline::LoadPreset(configs + "/presets", absl::GetFlag(FLAGS_preset)));
+  const std::string preset = absl::GetFlag(FLAGS_preset);
+  ASSIGN_OR_RETURN(
+      pipeline::PipelineParams params,
+      pipeline::LoadPreset(configs + "/presets", preset.empty() ? kOfflineDefaultPreset : preset));
   RETURN_IF_ERROR(pipeline::ApplyOverrides(params, absl::GetFlag(FLAGS_set)));
   ASSIGN_OR_RETURN(cv::Mat image, ReadImage(absl::GetFlag(FLAGS_image)));
   ASSIGN_OR_RETURN(

@@ -1,5 +1,5 @@
-// `itaclip segment`: segments one image in-process (no server) and writes the label map, and on
-// request the scores and an overlay.
+// `itaclip segment`: with --model, segments one image in-process (no server) and writes the label
+// map, and on request the scores and an overlay; without --model, hands over to the remote command.
 #ifndef ITACLIP_CLIENT_COMMANDS_SEGMENT_COMMAND_H_
 #define ITACLIP_CLIENT_COMMANDS_SEGMENT_COMMAND_H_
 
@@ -7,6 +7,7 @@
 
 namespace itaclip::client {
 
+// Offline when --model is given, else RunRemoteSegmentCommand().
 absl::Status RunSegmentCommand();
 
 }  // namespace itaclip::client

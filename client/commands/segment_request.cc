@@ -1,0 +1,78 @@
+#include "client/commands/segment_request.h"
+
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/commands/command_flags.h"
+#include "client/commands/vocabulary_input.h"
+#include "client/input/read_file.h"
+#include "core/common/status_macros.h"
+
+namespace itaclip::client {
+
+absl::Status ParseOverrides(const std::vector<std::string>& settings,
+                            google::protobuf::Map<std::string, std::string>* overrides) {
+  for (const std::string& setting : settings) {
+    const size_t equals = setting.find('=');
+    if (equals == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("--set: \"", setting, "\" is not key=value"));
+    }
+    const std::string key(absl::StripAsciiWhitespace(absl::string_view(setting).substr(0, equals)));
+    const std::string value(
+        absl::StripAsciiWhitespace(absl::string_view(setting).substr(equals + 1)));
+    if (key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--set: \"", setting, "\" has no key"));
+    }
+    if (!overrides->insert({key, value}).second) {
+      return absl::InvalidArgumentError(absl::StrCat("--set: ", key, " is given twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name) {
+  if (name == "float16") return v1::SCORE_FORMAT_FLOAT16;
+  if (name == "float32") return v1::SCORE_FORMAT_FLOAT32;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--score_format must be float16 or float32, not \"", name, "\""));
+}
+
+absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores) {
+  v1::SegmentRequest request;
+  const std::string image_path = absl::GetFlag(FLAGS_image);
+  if (image_path.empty()) return absl::InvalidArgumentError("--image is required");
+  ASSIGN_OR_RETURN(std::string image_bytes, ReadFileToString(image_path, "image"));
+  if (image_bytes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("image ", image_path, " is empty"));
+  }
+  request.set_encoded_image(std::move(image_bytes));
+
+  const std::string vocabulary_id = absl::GetFlag(FLAGS_vocabulary);
+  if (!vocabulary_id.empty() && HasVocabularyFlags()) {
+    return absl::InvalidArgumentError(
+        "give --vocabulary ID or an inline vocabulary (--classes / --class_names), not both");
+  }
+  if (!vocabulary_id.empty()) {
+    request.set_vocabulary_id(vocabulary_id);
+  } else if (HasVocabularyFlags()) {
+    ASSIGN_OR_RETURN(*request.mutable_inline_vocabulary(), VocabularyDefinitionFromFlags());
+  } else {
+    return absl::InvalidArgumentError(
+        "--vocabulary ID, --classes FILE or --class_names LIST is required (or --model CKPT to "
+        "segment offline)");
+  }
+
+  request.set_preset(absl::GetFlag(FLAGS_preset));
+  RETURN_IF_ERROR(ParseOverrides(absl::GetFlag(FLAGS_set), request.mutable_overrides()));
+  request.set_label_format(absl::GetFlag(FLAGS_raw_labels) ? v1::LABEL_FORMAT_RAW
+                                                           : v1::LABEL_FORMAT_PNG);
+  if (want_scores) {
+    ASSIGN_OR_RETURN(v1::ScoreFormat format, ParseScoreFormat(absl::GetFlag(FLAGS_score_format)));
+    request.set_score_format(format);
+  }
+  return request;
+}
+
+}  // namespace itaclip::client

@@ -1,0 +1,203 @@
+// Defaults, the text-format file merged over them, validation, and the Limits view of the config.
+#include "server/config/load_server_config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace itaclip::server {
+namespace {
+
+// Keeps the first parse error (the parser stops there anyway) with its position, 1-based.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (!message_.empty()) return;
+    // The parser counts lines and columns from 0; editors count from 1.
+    message_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
+  }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string message_;
+};
+
+bool IsKnownDtype(const std::string& dtype) {
+  return dtype == "auto" || dtype == "float16" || dtype == "float32" || dtype == "bfloat16";
+}
+
+}  // namespace
+
+v1::ServerConfig DefaultServerConfig() {
+  v1::ServerConfig config;
+  config.set_listen_address("0.0.0.0:50051");
+  config.set_metrics_address("0.0.0.0:9464");
+
+  v1::ModelConfig& model = *config.mutable_model();
+  model.set_device("");  // empty: "cuda" when available, else "cpu"
+  model.set_dtype("auto");
+  model.set_configs_dir(ITACLIP_DEFAULT_CONFIG_DIR);
+  model.set_templates_file("");  // empty: <configs_dir>/templates/openai_imagenet_80.txt
+  model.set_cpu_threads(0);
+
+  v1::SchedulingConfig& scheduling = *config.mutable_scheduling();
+  const Limits limits;  // limits.h holds the one copy of the limit defaults
+  scheduling.set_workers(2);
+  scheduling.set_max_pending_requests(limits.max_pending_requests);
+  scheduling.set_max_batch_crops(16);
+  scheduling.set_default_preset("voc21");
+  scheduling.set_text_batch(256);
+
+  v1::LimitsConfig& limits_config = *config.mutable_limits();
+  limits_config.set_max_message_bytes(limits.max_message_bytes);
+  limits_config.set_max_decoded_pixels(limits.max_decoded_pixels);
+  limits_config.set_max_classes(limits.max_classes);
+  limits_config.set_max_names_per_class(limits.max_names_per_class);
+  limits_config.set_max_text_bytes(limits.max_text_bytes);
+  limits_config.set_max_vocabularies(limits.max_vocabularies);
+
+  config.mutable_vocabulary()->set_cache_budget_bytes(int64_t{1} << 30);
+  config.mutable_lifecycle()->set_drain_grace_seconds(20.0);
+  config.mutable_lifecycle()->set_skip_warmup(false);
+  // tls and auth stay empty (plaintext, no bearer token) but present, like every sub-message, so
+  // that a config compares equal whether or not flag overrides touched them.
+  config.mutable_tls();
+  config.mutable_auth();
+  return config;
+}
+
+absl::StatusOr<v1::ServerConfig> LoadServerConfigFile(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) {
+    return absl::NotFoundError(absl::StrCat("server config file not found: ", path));
+  }
+  if (std::filesystem::is_directory(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("server config path is a directory, not a file: ", path));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open server config file ", path));
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) {
+    return absl::DataLossError(absl::StrCat("cannot read server config file ", path));
+  }
+
+  v1::ServerConfig config = DefaultServerConfig();
+  FirstErrorCollector errors;
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  // Unknown fields are refused (the parser's default): a misspelt field must not be ignored.
+  if (!parser.MergeFromString(contents.str(), &config)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "server config ", path, ":",
+        errors.message().empty() ? std::string(" cannot be parsed") : errors.message()));
+  }
+  return config;
+}
+
+absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
+  std::vector<std::string> problems;
+  auto require_positive = [&problems](const char* field, int64_t value) {
+    if (value < 1) problems.push_back(absl::StrCat(field, " must be > 0 (got ", value, ")"));
+  };
+
+  if (config.listen_address().empty()) problems.push_back("listen_address is empty");
+  if (!config.metrics_address().empty() && config.metrics_address() == config.listen_address()) {
+    problems.push_back(absl::StrCat("metrics_address equals listen_address (",
+                                    config.listen_address(), "); they need distinct ports"));
+  }
+
+  const v1::ModelConfig& model = config.model();
+  if (model.checkpoint().empty()) problems.push_back("model.checkpoint is required");
+  if (model.bpe_vocabulary().empty()) problems.push_back("model.bpe_vocabulary is required");
+  if (!IsKnownDtype(model.dtype())) {
+    problems.push_back(absl::StrCat("model.dtype \"", model.dtype(),
+                                    "\" is not one of auto, float16, float32, bfloat16"));
+  }
+  if (model.cpu_threads() < 0) {
+    problems.push_back(
+        absl::StrCat("model.cpu_threads must be >= 0 (got ", model.cpu_threads(), ")"));
+  }
+
+  const v1::SchedulingConfig& scheduling = config.scheduling();
+  require_positive("scheduling.workers", scheduling.workers());
+  require_positive("scheduling.max_pending_requests", scheduling.max_pending_requests());
+  require_positive("scheduling.max_batch_crops", scheduling.max_batch_crops());
+  require_positive("scheduling.text_batch", scheduling.text_batch());
+  if (scheduling.default_preset().empty()) problems.push_back("scheduling.default_preset is empty");
+
+  const v1::LimitsConfig& limits = config.limits();
+  require_positive("limits.max_message_bytes", limits.max_message_bytes());
+  // gRPC takes the receive limit as an int.
+  if (limits.max_message_bytes() > std::numeric_limits<int>::max()) {
+    problems.push_back(absl::StrCat("limits.max_message_bytes must be at most ",
+                                    std::numeric_limits<int>::max(), " (got ",
+                                    limits.max_message_bytes(), ")"));
+  }
+  require_positive("limits.max_decoded_pixels", limits.max_decoded_pixels());
+  require_positive("limits.max_classes", limits.max_classes());
+  require_positive("limits.max_names_per_class", limits.max_names_per_class());
+  require_positive("limits.max_text_bytes", limits.max_text_bytes());
+  require_positive("limits.max_vocabularies", limits.max_vocabularies());
+
+  require_positive("vocabulary.cache_budget_bytes", config.vocabulary().cache_budget_bytes());
+
+  const double grace = config.lifecycle().drain_grace_seconds();
+  if (!(grace >= 0.0) || !std::isfinite(grace)) {
+    problems.push_back(
+        absl::StrCat("lifecycle.drain_grace_seconds must be finite and >= 0 (got ", grace, ")"));
+  }
+
+  const v1::TlsConfig& tls = config.tls();
+  if (!tls.key_file().empty() && tls.cert_file().empty()) {
+    problems.push_back("tls.key_file is set without tls.cert_file");
+  }
+  if (!tls.cert_file().empty() && tls.key_file().empty()) {
+    problems.push_back("tls.cert_file is set without tls.key_file");
+  }
+  if (!tls.client_ca_file().empty() && tls.cert_file().empty()) {
+    problems.push_back("tls.client_ca_file (mutual TLS) needs tls.cert_file and tls.key_file");
+  }
+
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid server config: ", absl::StrJoin(problems, "; ")));
+}
+
+Limits LimitsFromConfig(const v1::ServerConfig& config) {
+  Limits limits;
+  limits.max_message_bytes = config.limits().max_message_bytes();
+  limits.max_decoded_pixels = config.limits().max_decoded_pixels();
+  limits.max_classes = config.limits().max_classes();
+  limits.max_names_per_class = config.limits().max_names_per_class();
+  limits.max_text_bytes = config.limits().max_text_bytes();
+  limits.max_vocabularies = config.limits().max_vocabularies();
+  limits.max_pending_requests = config.scheduling().max_pending_requests();
+  return limits;
+}
+
+std::string TemplatesFilePath(const v1::ServerConfig& config) {
+  if (!config.model().templates_file().empty()) return config.model().templates_file();
+  return (std::filesystem::path(config.model().configs_dir()) / "templates" /
+          "openai_imagenet_80.txt")
+      .string();
+}
+
+}  // namespace itaclip::server

@@ -1,0 +1,97 @@
+#include "server/grpc/request_validation.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "core/pipeline/preset_file.h"
+#include "server/image/image_header.h"
+#include "server/vocabulary/vocabulary_definition.h"
+
+namespace itaclip::server {
+namespace {
+
+absl::Status CheckPixels(int64_t width, int64_t height, const Limits& limits) {
+  if (width * height > limits.max_decoded_pixels) {
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("the image is %dx%d = %d pixels; the limit (max_decoded_pixels) is %d",
+                        width, height, width * height, limits.max_decoded_pixels));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateImage(const v1::SegmentRequest& request, const Limits& limits) {
+  switch (request.image_case()) {
+    case v1::SegmentRequest::kEncodedImage: {
+      if (request.encoded_image().empty()) {
+        return absl::InvalidArgumentError("encoded_image is empty");
+      }
+      absl::StatusOr<ImageHeader> header = ReadImageHeader(request.encoded_image());
+      if (!header.ok()) return header.status();
+      return CheckPixels(header->width, header->height, limits);
+    }
+    case v1::SegmentRequest::kRawImage: {
+      const v1::RawImage& raw = request.raw_image();
+      if (raw.width() <= 0 || raw.height() <= 0) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "raw_image has size %dx%d; both must be positive", raw.width(), raw.height()));
+      }
+      return CheckPixels(raw.width(), raw.height(), limits);
+    }
+    default:
+      return absl::InvalidArgumentError("the request has no image (encoded_image or raw_image)");
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateSegmentRequest(const v1::SegmentRequest& request, const Limits& limits) {
+  if (absl::Status status = ValidateImage(request, limits); !status.ok()) return status;
+  switch (request.vocabulary_ref_case()) {
+    case v1::SegmentRequest::kVocabularyId:
+      if (request.vocabulary_id().empty()) {
+        return absl::InvalidArgumentError("vocabulary_id is empty");
+      }
+      return absl::OkStatus();
+    case v1::SegmentRequest::kInlineVocabulary:
+      return ValidateVocabularyDefinition(request.inline_vocabulary(), limits);
+    default:
+      return absl::InvalidArgumentError(
+          "the request has no vocabulary (vocabulary_id or inline_vocabulary)");
+  }
+}
+
+absl::StatusOr<pipeline::PipelineParams> ResolvePipelineParams(
+    const v1::SegmentRequest& request,
+    const std::map<std::string, pipeline::PipelineParams>& presets,
+    const std::string& default_preset) {
+  const std::string& name = request.preset().empty() ? default_preset : request.preset();
+  auto it = presets.find(name);
+  if (it == presets.end()) {
+    std::vector<std::string> known;
+    for (const auto& [known_name, params] : presets) known.push_back(known_name);
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown preset '", name, "'; this server has: ", absl::StrJoin(known, ", ")));
+  }
+  pipeline::PipelineParams params = it->second;
+  // A protobuf map has no order; sort (std::map) so that the first error reported is stable.
+  const std::map<std::string, std::string> overrides(request.overrides().begin(),
+                                                     request.overrides().end());
+  std::vector<std::string> key_eq_value;
+  for (const auto& [key, value] : overrides) {
+    if (key == "background_first" || key == "def_coefficient") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "override '", key,
+          "' is a property of the vocabulary (background_first, text_params.description_weight), "
+          "not of the request"));
+    }
+    key_eq_value.push_back(absl::StrCat(key, "=", value));
+  }
+  if (absl::Status status = pipeline::ApplyOverrides(params, key_eq_value); !status.ok()) {
+    return status;
+  }
+  return params;
+}
+
+}  // namespace itaclip::server

@@ -1,0 +1,43 @@
+// A request's "should this work go on?" answer: raised when the client cancels (the reactor's
+// OnCancel) or when the server drains, and implied by the call's deadline. Every stage of a
+// request checks it before starting, so a cancelled request frees its worker and its share of the
+// device at the next stage or batch boundary.
+#ifndef ITACLIP_SERVER_SCHEDULING_CANCEL_TOKEN_H_
+#define ITACLIP_SERVER_SCHEDULING_CANCEL_TOKEN_H_
+
+#include <atomic>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace itaclip::server {
+
+class CancelToken {
+ public:
+  explicit CancelToken(absl::Time deadline = absl::InfiniteFuture()) : deadline_(deadline) {}
+
+  void Cancel() { cancelled_.store(true, std::memory_order_release); }
+
+  // OK while the work should go on; CANCELLED after Cancel(), else DEADLINE_EXCEEDED once the
+  // deadline has passed. `stage` names what was about to start, for the message.
+  absl::Status Check(const char* stage) const {
+    if (cancelled_.load(std::memory_order_acquire)) {
+      return absl::CancelledError(std::string("the call was cancelled before ") + stage);
+    }
+    if (absl::Now() > deadline_) {
+      return absl::DeadlineExceededError(std::string("the deadline passed before ") + stage);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Time deadline() const { return deadline_; }
+
+ private:
+  std::atomic<bool> cancelled_{false};
+  const absl::Time deadline_;
+};
+
+}  // namespace itaclip::server
+
+#endif  // ITACLIP_SERVER_SCHEDULING_CANCEL_TOKEN_H_

@@ -1,0 +1,319 @@
+#include "server/server.h"
+
+#include <ATen/Context.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "core/checkpoint/known_clip_configs.h"
+#include "core/clip/clip_model.h"
+#include "core/common/cpu_threads.h"
+#include "core/common/device.h"
+#include "core/common/device_memory.h"
+#include "core/common/status_macros.h"
+#include "core/pipeline/preset_file.h"
+#include "core/text/bpe_tokenizer.h"
+#include "core/text/prompt_templates.h"
+#include "core/text/text_embedder.h"
+#include "server/config/load_server_config.h"
+#include "server/grpc/bearer_token_auth.h"
+#include "server/grpc/segmentation_service.h"
+#include "server/grpc/server_credentials.h"
+#include "server/lifecycle/health_state.h"
+#include "server/lifecycle/warmup.h"
+#include "server/observability/log.h"
+#include "server/observability/metrics_endpoint.h"
+#include "server/observability/server_metrics.h"
+#include "server/scheduling/admission_control.h"
+#include "server/scheduling/device_batcher.h"
+#include "server/scheduling/segment_executor.h"
+#include "server/scheduling/worker_pool.h"
+#include "server/vocabulary/embedding_cache.h"
+#include "server/vocabulary/folder_vocabulary_store.h"
+#include "server/vocabulary/memory_vocabulary_store.h"
+#include "server/vocabulary/vocabulary_definition.h"
+#include "server/vocabulary/vocabulary_registry.h"
+
+namespace itaclip::server {
+
+// Declared in the order they are built; destroyed in reverse.
+struct Server::Parts {
+  v1::ServerConfig config;
+  ServerMetrics metrics;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  std::unique_ptr<SegmentationService> service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  int port = 0;
+
+  std::unique_ptr<clip::ClipModel> model;
+  std::unique_ptr<text::BpeTokenizer> tokenizer;
+  std::unique_ptr<text::TextEmbedder> embedder;
+  std::unique_ptr<VocabularyStore> store;
+  std::unique_ptr<EmbeddingCache> cache;
+  std::unique_ptr<VocabularyRegistry> registry;
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<DeviceBatcher> batcher;
+  std::unique_ptr<AdmissionControl> admission;
+  std::unique_ptr<SegmentExecutor> executor;
+  ServingParts serving;
+
+  absl::Mutex drain_mu;
+  bool drained ABSL_GUARDED_BY(drain_mu) = false;
+  absl::Notification stopped;
+};
+
+namespace {
+
+absl::StatusOr<c10::Device> ChooseDevice(const v1::ModelConfig& model) {
+  if (model.device().empty()) return c10::Device(at::hasCUDA() ? c10::kCUDA : c10::kCPU);
+  return ParseDevice(model.device());
+}
+
+c10::ScalarType ChooseDtype(const std::string& dtype, const c10::Device& device) {
+  if (dtype == "float16") return c10::kHalf;
+  if (dtype == "float32") return c10::kFloat;
+  if (dtype == "bfloat16") return c10::kBFloat16;
+  return DefaultComputeDtype(device);  // "auto" (ValidateServerConfig allows nothing else)
+}
+
+std::string Architecture(const checkpoint::ClipConfig& c) {
+  const checkpoint::ClipConfig b16 = checkpoint::VitB16ClipConfig();
+  if (c.vision_width == b16.vision_width && c.vision_layers == b16.vision_layers &&
+      c.patch_size == b16.patch_size && c.embed_dim == b16.embed_dim) {
+    return "ViT-B/16";
+  }
+  return absl::StrCat("ViT (width ", c.vision_width, ", ", c.vision_layers, " layers, patch ",
+                      c.patch_size, ")");
+}
+
+absl::StatusOr<std::map<std::string, pipeline::PipelineParams>> LoadAllPresets(
+    const std::string& presets_dir, const std::string& default_preset) {
+  std::map<std::string, pipeline::PipelineParams> presets;
+  for (const std::string& name : pipeline::ListPresets(presets_dir)) {
+    ASSIGN_OR_RETURN(presets[name], pipeline::LoadPreset(presets_dir, name));
+  }
+  if (presets.count(default_preset) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("the default preset '", default_preset, "' is not in ", presets_dir));
+  }
+  return presets;
+}
+
+absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts) {
+  if (!config.metrics_address().empty()) {
+    ASSIGN_OR_RETURN(parts.metrics_endpoint,
+                     MetricsEndpoint::Start(config.metrics_address(), parts.metrics));
+  }
+  BearerTokenAuth auth;
+  if (!config.auth().bearer_tokens_file().empty()) {
+    ASSIGN_OR_RETURN(auth, BearerTokenAuth::FromFile(config.auth().bearer_tokens_file()));
+  }
+  const Limits limits = LimitsFromConfig(config);
+  parts.service = std::make_unique<SegmentationService>(
+      limits, config.scheduling().default_preset(), std::move(auth), &parts.metrics);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   MakeServerCredentials(config.tls()));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen_address(), credentials, &parts.port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+  builder.RegisterService(parts.service.get());
+  parts.grpc_server = builder.BuildAndStart();
+  if (parts.grpc_server == nullptr || parts.port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("could not listen on ", config.listen_address(), " (address in use?)"));
+  }
+  SetHealth(parts.grpc_server->GetHealthCheckService(), false);
+  Log(LogLevel::kInfo, "listening")
+      .With("address", config.listen_address())
+      .With("port", parts.port)
+      .With("tls", !config.tls().cert_file().empty())
+      .With("mutual_tls", !config.tls().client_ca_file().empty())
+      .With("metrics_port", parts.metrics_endpoint ? parts.metrics_endpoint->port() : 0);
+  return absl::OkStatus();
+}
+
+absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks& hooks,
+                               Server::Parts& parts) {
+  const v1::ModelConfig& model_config = config.model();
+  ConfigureCpuThreads(model_config.cpu_threads());
+  ASSIGN_OR_RETURN(c10::Device device, ChooseDevice(model_config));
+  const c10::ScalarType dtype = ChooseDtype(model_config.dtype(), device);
+  const absl::Time load_start = absl::Now();
+  ASSIGN_OR_RETURN(parts.model, clip::ClipModel::Load(model_config.checkpoint(), device, dtype));
+  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
+                   text::BpeTokenizer::Load(model_config.bpe_vocabulary()));
+  parts.tokenizer = std::make_unique<text::BpeTokenizer>(std::move(tokenizer));
+  ASSIGN_OR_RETURN(std::vector<std::string> templates,
+                   text::LoadPromptTemplates(TemplatesFilePath(config)));
+  parts.embedder =
+      std::make_unique<text::TextEmbedder>(*parts.model, *parts.tokenizer, std::move(templates));
+  const std::string presets_dir = model_config.configs_dir() + "/presets";
+  ASSIGN_OR_RETURN(parts.serving.presets,
+                   LoadAllPresets(presets_dir, config.scheduling().default_preset()));
+  Log(LogLevel::kInfo, "model_loaded")
+      .With("checkpoint", model_config.checkpoint())
+      .With("device", device.str())
+      .With("dtype", std::string(c10::toString(dtype)))
+      .With("architecture", Architecture(parts.model->config()))
+      .With("ms", absl::ToDoubleMilliseconds(absl::Now() - load_start));
+
+  // Vocabularies.
+  if (config.vocabulary().store_dir().empty()) {
+    parts.store = MakeMemoryVocabularyStore();
+  } else {
+    ASSIGN_OR_RETURN(parts.store, OpenFolderVocabularyStore(config.vocabulary().store_dir()));
+  }
+  parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
+  const int text_batch = config.scheduling().text_batch();
+  const text::TextEmbedder* embedder = parts.embedder.get();
+  EmbeddingBuilder builder = [embedder, text_batch](const v1::VocabularyDefinition& definition) {
+    clip::TextEncodeOptions options;
+    options.max_batch = text_batch;
+    return embedder->Embed(ToVocabularySpec(definition), DescriptionWeight(definition), options);
+  };
+  const Limits limits = LimitsFromConfig(config);
+  parts.registry =
+      std::make_unique<VocabularyRegistry>(parts.store.get(), parts.cache.get(), builder, limits);
+
+  // Scheduling.
+  parts.workers = std::make_unique<WorkerPool>(config.scheduling().workers());
+  DeviceBatcherOptions batcher_options;
+  batcher_options.max_batch_crops = config.scheduling().max_batch_crops();
+  ServerMetrics* metrics = &parts.metrics;
+  batcher_options.on_batch = [metrics](int crops, int requests) {
+    metrics->ObserveBatch(crops, requests);
+  };
+  batcher_options.before_batch = hooks.before_device_batch;
+  parts.batcher = std::make_unique<DeviceBatcher>(*parts.model, std::move(batcher_options));
+  parts.admission = std::make_unique<AdmissionControl>(limits.max_pending_requests);
+  parts.executor = std::make_unique<SegmentExecutor>(*parts.model, *parts.registry, *parts.workers,
+                                                     *parts.batcher, limits, &parts.metrics);
+
+  Server::Parts* p = &parts;
+  parts.metrics.SetLiveStatsProvider([p, device] {
+    ServerMetrics::LiveStats stats;
+    stats.queue_depth = p->workers->queue_depth();
+    stats.in_flight = p->admission->pending();
+    stats.device_memory_bytes = GetDeviceMemoryStats(device).allocated_bytes;
+    const EmbeddingCache::Stats cache = p->cache->stats();
+    stats.cache_hits = cache.hits;
+    stats.cache_misses = cache.misses;
+    stats.cache_evictions = cache.evictions;
+    stats.cache_resident_bytes = cache.resident_bytes;
+    stats.cache_entries = cache.entries;
+    return stats;
+  });
+
+  if (!config.lifecycle().skip_warmup()) {
+    const absl::Time start = absl::Now();
+    RETURN_IF_ERROR(RunWarmup(*parts.model, builder, *parts.batcher,
+                              parts.serving.presets.at(config.scheduling().default_preset())));
+    Log(LogLevel::kInfo, "warmed_up").With("ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+
+  // What GetServerInfo answers.
+  v1::ServerInfo& info = parts.serving.info;
+  info.set_version(ITACLIP_VERSION);
+  const checkpoint::ClipConfig& clip_config = parts.model->config();
+  v1::ModelInfo& model_info = *info.mutable_model();
+  model_info.set_checkpoint(std::filesystem::path(model_config.checkpoint()).filename().string());
+  model_info.set_architecture(Architecture(clip_config));
+  model_info.set_image_resolution(static_cast<int32_t>(clip_config.image_resolution));
+  model_info.set_patch_size(static_cast<int32_t>(clip_config.patch_size));
+  model_info.set_embed_dim(static_cast<int32_t>(clip_config.embed_dim));
+  model_info.set_dtype(std::string(c10::toString(dtype)));
+  info.set_device(device.str());
+  for (const auto& [name, params] : parts.serving.presets) info.add_presets(name);
+  info.set_default_preset(config.scheduling().default_preset());
+  v1::ServerLimits& info_limits = *info.mutable_limits();
+  info_limits.set_max_message_bytes(limits.max_message_bytes);
+  info_limits.set_max_decoded_pixels(limits.max_decoded_pixels);
+  info_limits.set_max_classes(limits.max_classes);
+  info_limits.set_max_names_per_class(limits.max_names_per_class);
+  info_limits.set_max_text_bytes(limits.max_text_bytes);
+  info_limits.set_max_vocabularies(limits.max_vocabularies);
+  info_limits.set_max_pending_requests(limits.max_pending_requests);
+  info.set_workers(config.scheduling().workers());
+  info.set_max_batch_crops(config.scheduling().max_batch_crops());
+
+  parts.serving.registry = parts.registry.get();
+  parts.serving.workers = parts.workers.get();
+  parts.serving.executor = parts.executor.get();
+  parts.serving.admission = parts.admission.get();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& config,
+                                                      ServerHooks hooks) {
+  RETURN_IF_ERROR(ValidateServerConfig(config));
+  auto parts = std::make_unique<Parts>();
+  parts->config = config;
+  // The port opens first so that probes see NOT_SERVING (not a refused connection) while loading.
+  RETURN_IF_ERROR(StartTransport(config, *parts));
+  std::unique_ptr<Server> server(new Server(std::move(parts)));
+  Parts& p = *server->parts_;
+  if (absl::Status status = LoadModelAndParts(config, hooks, p); !status.ok()) {
+    server->Drain(absl::ZeroDuration());
+    return status;
+  }
+  p.service->SetServing(&p.serving);
+  SetHealth(p.grpc_server->GetHealthCheckService(), true);
+  Log(LogLevel::kInfo, "serving").With("port", p.port);
+  return server;
+}
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() { Drain(absl::ZeroDuration()); }
+
+int Server::port() const { return parts_->port; }
+
+int Server::metrics_port() const {
+  return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0;
+}
+
+void Server::Drain(absl::Duration grace) {
+  Parts& p = *parts_;
+  absl::MutexLock lock(&p.drain_mu);
+  if (p.drained) return;
+  p.drained = true;
+  const absl::Time start = absl::Now();
+  Log(LogLevel::kInfo, "draining")
+      .With("grace_s", absl::ToDoubleSeconds(grace))
+      .With("pending", p.admission ? p.admission->pending() : 0);
+  SetHealth(p.grpc_server->GetHealthCheckService(), false);
+  p.service->StopServing();
+  bool idle = true;
+  if (p.admission) {
+    p.admission->Close();
+    idle = p.admission->WaitUntilIdle(grace);
+  }
+  // Cancels the calls still open; their tokens fire and the workers answer them at the next stage.
+  p.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  if (p.batcher) p.batcher->Stop();
+  if (p.workers) p.workers->Stop();
+  p.grpc_server->Wait();
+  // The live stats read the parts that the destructor is about to free; scrapes may still come.
+  p.metrics.SetLiveStatsProvider(nullptr);
+  Log(LogLevel::kInfo, "stopped")
+      .With("finished_within_grace", idle)
+      .With("ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+  p.stopped.Notify();
+}
+
+void Server::Wait() { parts_->stopped.WaitForNotification(); }
+
+}  // namespace itaclip::server

@@ -1,0 +1,47 @@
+// Where registered vocabularies persist: the interface that the registry uses, so that a folder, a
+// memory map or (later) a shared key-value service can hold them.
+#ifndef ITACLIP_SERVER_VOCABULARY_VOCABULARY_STORE_H_
+#define ITACLIP_SERVER_VOCABULARY_VOCABULARY_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "itaclip/v1/vocabulary.pb.h"
+
+namespace itaclip::server {
+
+// Records are keyed by StoredVocabulary.id, which must be a well-formed vocabulary id
+// (ValidateVocabularyId); every method refuses a malformed id with INVALID_ARGUMENT before it is
+// used as a path or a key. A store checks nothing else about a record: the registry decides what
+// goes in. Implementations are thread-safe, and a record is either wholly there or absent for every
+// reader, including other processes sharing the same backing storage.
+class VocabularyStore {
+ public:
+  virtual ~VocabularyStore() = default;
+
+  // Stores `record` under record.id(), replacing any record with that id.
+  virtual absl::Status Put(const v1::StoredVocabulary& record) = 0;
+
+  // The record with `id`; NOT_FOUND "no vocabulary with id <id>" when there is none (clients see
+  // that message, so it does not say where the store is).
+  virtual absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id) = 0;
+
+  // Every record, sorted by id.
+  virtual absl::StatusOr<std::vector<v1::StoredVocabulary>> List() = 0;
+
+  // How many records there are (what List().size() would be, without reading them).
+  virtual absl::StatusOr<int64_t> Count() = 0;
+
+  // Removes the record with `id`; NOT_FOUND when there is none.
+  virtual absl::Status Delete(const std::string& id) = 0;
+
+  // Where the records live, for logs and messages, e.g. "folder /var/lib/itaclip/vocabularies".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace itaclip::server
+
+#endif  // ITACLIP_SERVER_VOCABULARY_VOCABULARY_STORE_H_

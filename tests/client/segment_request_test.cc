@@ -1,0 +1,118 @@
+// The SegmentRequest built from the flags: overrides, score format, image and vocabulary choice.
+#include "client/commands/segment_request.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "absl/flags/flag.h"
+#include "client/commands/command_flags.h"
+#include "tests/client/default_client_flags.h"
+#include "tests/testing/test_paths.h"
+
+namespace itaclip::client {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+TEST(ParseOverridesTest, KeyValuePairsWithSpacesTrimmed) {
+  google::protobuf::Map<std::string, std::string> overrides;
+  ASSERT_TRUE(
+      ParseOverrides({"prob_thd=0.2", " pamr_steps = 0 ", "logit_scale=50"}, &overrides).ok());
+  EXPECT_THAT(overrides, UnorderedElementsAre(Pair("prob_thd", "0.2"), Pair("pamr_steps", "0"),
+                                              Pair("logit_scale", "50")));
+}
+
+TEST(ParseOverridesTest, ValueMayBeEmptyOrHoldEquals) {
+  google::protobuf::Map<std::string, std::string> overrides;
+  ASSERT_TRUE(ParseOverrides({"a=", "b=x=y"}, &overrides).ok());
+  EXPECT_THAT(overrides, UnorderedElementsAre(Pair("a", ""), Pair("b", "x=y")));
+}
+
+TEST(ParseOverridesTest, MalformedPiecesAreRefused) {
+  google::protobuf::Map<std::string, std::string> overrides;
+  absl::Status status = ParseOverrides({"prob_thd"}, &overrides);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("\"prob_thd\" is not key=value"));
+  EXPECT_THAT(ParseOverrides({"=3"}, &overrides).message(), HasSubstr("has no key"));
+  overrides.clear();
+  EXPECT_THAT(ParseOverrides({"a=1", "a=2"}, &overrides).message(), HasSubstr("a is given twice"));
+}
+
+TEST(ParseScoreFormatTest, TwoNamesOnly) {
+  EXPECT_EQ(*ParseScoreFormat("float16"), v1::SCORE_FORMAT_FLOAT16);
+  EXPECT_EQ(*ParseScoreFormat("float32"), v1::SCORE_FORMAT_FLOAT32);
+  EXPECT_EQ(ParseScoreFormat("fp16").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+class SegmentRequestFromFlagsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    image_ = itaclip::testing::ScratchDir() + "/image.jpg";
+    // The request carries the file's bytes untouched: they need not be a valid image here.
+    std::ofstream(image_, std::ios::binary) << std::string("\xff\xd8\x00jpeg", 7);
+    absl::SetFlag(&FLAGS_image, image_);
+  }
+  testing::DefaultClientFlags defaults_;
+  std::string image_;
+};
+
+TEST_F(SegmentRequestFromFlagsTest, RegisteredVocabulary) {
+  absl::SetFlag(&FLAGS_vocabulary, "v-123");
+  absl::SetFlag(&FLAGS_preset, "context60");
+  absl::SetFlag(&FLAGS_set, std::vector<std::string>{"prob_thd=0.1"});
+  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFromFlags(/*want_scores=*/true);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->encoded_image(), std::string("\xff\xd8\x00jpeg", 7));
+  EXPECT_EQ(request->vocabulary_id(), "v-123");
+  EXPECT_EQ(request->preset(), "context60");
+  EXPECT_THAT(request->overrides(), UnorderedElementsAre(Pair("prob_thd", "0.1")));
+  EXPECT_EQ(request->label_format(), v1::LABEL_FORMAT_PNG);
+  EXPECT_EQ(request->score_format(), v1::SCORE_FORMAT_FLOAT16);
+}
+
+TEST_F(SegmentRequestFromFlagsTest, InlineVocabularyRawLabelsNoScores) {
+  absl::SetFlag(&FLAGS_class_names, "cat;dog, puppy");
+  absl::SetFlag(&FLAGS_raw_labels, true);
+  absl::SetFlag(&FLAGS_score_format, "float32");
+  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFromFlags(/*want_scores=*/false);
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_TRUE(request->has_inline_vocabulary());
+  ASSERT_EQ(request->inline_vocabulary().classes_size(), 2);
+  EXPECT_EQ(request->inline_vocabulary().classes(1).names(1), "puppy");
+  EXPECT_EQ(request->preset(), "");  // the server's default preset
+  EXPECT_EQ(request->label_format(), v1::LABEL_FORMAT_RAW);
+  EXPECT_EQ(request->score_format(), v1::SCORE_FORMAT_NONE);
+}
+
+TEST_F(SegmentRequestFromFlagsTest, VocabularyMustBeOneOrTheOther) {
+  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(),
+              HasSubstr("--vocabulary ID, --classes FILE or --class_names LIST is required"));
+  absl::SetFlag(&FLAGS_vocabulary, "v-123");
+  absl::SetFlag(&FLAGS_class_names, "cat");
+  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("not both"));
+}
+
+TEST_F(SegmentRequestFromFlagsTest, ImageProblems) {
+  absl::SetFlag(&FLAGS_vocabulary, "v-123");
+  absl::SetFlag(&FLAGS_image, "");
+  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("--image is required"));
+  absl::SetFlag(&FLAGS_image, image_ + ".missing");
+  EXPECT_EQ(SegmentRequestFromFlags(false).status().code(), absl::StatusCode::kNotFound);
+  std::ofstream(image_, std::ios::trunc);
+  absl::SetFlag(&FLAGS_image, image_);
+  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("is empty"));
+}
+
+TEST_F(SegmentRequestFromFlagsTest, BadScoreFormatOnlyMattersWithScores) {
+  absl::SetFlag(&FLAGS_vocabulary, "v-123");
+  absl::SetFlag(&FLAGS_score_format, "int8");
+  EXPECT_TRUE(SegmentRequestFromFlags(false).ok());
+  EXPECT_EQ(SegmentRequestFromFlags(true).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace itaclip::client

@@ -1,0 +1,168 @@
+// What only the folder store does: persistence across instances, the file layout, atomic writes,
+// corrupt files and ids that try to escape the folder.
+#include "server/vocabulary/folder_vocabulary_store.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/vocabulary/vocabulary_id.h"
+#include "tests/server/vocabulary/test_vocabularies.h"
+#include "tests/testing/scratch_dir_test.h"
+
+namespace itaclip::server {
+namespace {
+
+namespace fs = std::filesystem;
+using ::itaclip::server::testing::MakeDefinition;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Property;
+
+class FolderVocabularyStoreTest : public itaclip::testing::ScratchDirTest {
+ protected:
+  std::string StoreDir() const { return ScratchPath("vocabularies"); }
+
+  std::unique_ptr<VocabularyStore> Open() {
+    absl::StatusOr<std::unique_ptr<VocabularyStore>> store = OpenFolderVocabularyStore(StoreDir());
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // A record whose id is its definition's content id, as the registry stores them.
+  static v1::StoredVocabulary Record(const std::vector<std::string>& names) {
+    v1::StoredVocabulary record;
+    *record.mutable_definition() = MakeDefinition({{names, "described"}}, true, 0.25);
+    record.set_id(VocabularyId(record.definition()));
+    record.set_display_name("name of " + names[0]);
+    record.set_created_unix_ms(1'700'000'000'123);
+    return record;
+  }
+
+  std::vector<std::string> FileNames() const {
+    std::vector<std::string> names;
+    for (const fs::directory_entry& entry : fs::directory_iterator(StoreDir())) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  static void WriteFile(const std::string& path, const std::string& contents) {
+    std::ofstream file(path, std::ios::binary);
+    file << contents;
+  }
+};
+
+TEST_F(FolderVocabularyStoreTest, CreatesTheFolderAndDescribesIt) {
+  ASSERT_FALSE(fs::exists(StoreDir()));
+  std::unique_ptr<VocabularyStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(fs::is_directory(StoreDir()));
+  EXPECT_EQ(store->Describe(), "folder " + StoreDir());
+}
+
+TEST_F(FolderVocabularyStoreTest, APathThatIsAFileIsRefused) {
+  WriteFile(ScratchPath("plain_file"), "x");
+  const absl::Status status = OpenFolderVocabularyStore(ScratchPath("plain_file")).status();
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr(ScratchPath("plain_file")));
+  EXPECT_EQ(OpenFolderVocabularyStore("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(FolderVocabularyStoreTest, ANewInstanceOnTheSameFolderSeesTheRecords) {
+  const v1::StoredVocabulary a = Record({"cat", "kitten"});
+  const v1::StoredVocabulary b = Record({"dog"});
+  {
+    std::unique_ptr<VocabularyStore> writer = Open();
+    ASSERT_TRUE(writer->Put(a).ok());
+    ASSERT_TRUE(writer->Put(b).ok());
+  }
+  std::unique_ptr<VocabularyStore> reader = Open();  // a restart, or another replica
+  absl::StatusOr<v1::StoredVocabulary> got = reader->Get(a.id());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->SerializeAsString(), a.SerializeAsString());
+  // proto3 optional presence survives the text format (unset and 0.05 are different records).
+  EXPECT_TRUE(got->definition().text_params().has_description_weight());
+  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = reader->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  std::vector<std::string> ids = {a.id(), b.id()};
+  std::sort(ids.begin(), ids.end());
+  EXPECT_THAT(*list, ElementsAre(Property(&v1::StoredVocabulary::id, ids[0]),
+                                 Property(&v1::StoredVocabulary::id, ids[1])));
+}
+
+TEST_F(FolderVocabularyStoreTest, OneTextprotoFilePerRecordAndNoTemporaryFilesLeft) {
+  std::unique_ptr<VocabularyStore> store = Open();
+  const v1::StoredVocabulary a = Record({"cat"});
+  ASSERT_TRUE(store->Put(a).ok());
+  ASSERT_TRUE(store->Put(a).ok());  // the rewrite replaces the file by rename
+  EXPECT_THAT(FileNames(), ElementsAre(a.id() + ".textproto"));
+  // Text format, readable by hand.
+  std::ifstream file(StoreDir() + "/" + a.id() + ".textproto");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("display_name: \"name of cat\""));
+  ASSERT_TRUE(store->Delete(a.id()).ok());
+  EXPECT_THAT(FileNames(), ElementsAre());
+}
+
+TEST_F(FolderVocabularyStoreTest, ListAndCountIgnoreTemporaryAndForeignFiles) {
+  std::unique_ptr<VocabularyStore> store = Open();
+  const v1::StoredVocabulary a = Record({"cat"});
+  ASSERT_TRUE(store->Put(a).ok());
+  // What an interrupted Put of another replica leaves behind: half a record.
+  WriteFile(StoreDir() + "/." + a.id() + ".tmp-Ab12Cd", "id: \"voc-");
+  WriteFile(StoreDir() + "/README", "not a record");
+  WriteFile(StoreDir() + "/voc-XYZ.textproto", "not an id");
+  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_THAT(*list, ElementsAre(Property(&v1::StoredVocabulary::id, a.id())));
+  EXPECT_EQ(*store->Count(), 1);
+}
+
+TEST_F(FolderVocabularyStoreTest, ACorruptFileIsReportedWithItsPath) {
+  std::unique_ptr<VocabularyStore> store = Open();
+  const v1::StoredVocabulary a = Record({"cat"});
+  const std::string path = StoreDir() + "/" + a.id() + ".textproto";
+  WriteFile(path, "id: \"" + a.id() + "\"\ndefinition { classes { names: \"cat\" ");  // cut off
+  const absl::Status get = store->Get(a.id()).status();
+  EXPECT_EQ(get.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(get.message(), HasSubstr(path));
+  const absl::Status list = store->List().status();
+  EXPECT_EQ(list.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(list.message(), HasSubstr(path));
+}
+
+TEST_F(FolderVocabularyStoreTest, AFileHoldingAnotherIdIsCorrupt) {
+  std::unique_ptr<VocabularyStore> store = Open();
+  const v1::StoredVocabulary a = Record({"cat"});
+  const v1::StoredVocabulary b = Record({"dog"});
+  ASSERT_TRUE(store->Put(b).ok());
+  // A copy of b's file under a's name.
+  fs::copy_file(StoreDir() + "/" + b.id() + ".textproto", StoreDir() + "/" + a.id() + ".textproto");
+  const absl::Status status = store->Get(a.id()).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr(a.id() + ".textproto"));
+}
+
+TEST_F(FolderVocabularyStoreTest, IdsCannotReachOutsideTheFolder) {
+  std::unique_ptr<VocabularyStore> store = Open();
+  // A file the traversal would hit if the id became a path: <scratch>/x.textproto.
+  WriteFile(ScratchPath("x.textproto"), "id: \"../x\"");
+  v1::StoredVocabulary record = Record({"cat"});
+  record.set_id("../x");
+  EXPECT_EQ(store->Put(record).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Get("../x").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Delete("../x").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(fs::exists(ScratchPath("x.textproto")));
+  std::ifstream file(ScratchPath("x.textproto"));
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "id: \"../x\"");
+  EXPECT_THAT(FileNames(), ElementsAre());
+}
+
+}  // namespace
+}  // namespace itaclip::server

@@ -1,0 +1,140 @@
+// The VocabularyStore contract, run against both implementations (memory and folder).
+#include "server/vocabulary/vocabulary_store.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/vocabulary/folder_vocabulary_store.h"
+#include "server/vocabulary/memory_vocabulary_store.h"
+#include "server/vocabulary/vocabulary_id.h"
+#include "tests/server/vocabulary/test_vocabularies.h"
+#include "tests/testing/test_paths.h"
+
+namespace itaclip::server {
+namespace {
+
+using ::itaclip::server::testing::NumberedDefinition;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Property;
+
+// "voc-" followed by 32 hex digits whose last ones are `n` (so that ids sort like n).
+std::string IdNumber(int n) { return absl::StrFormat("voc-%032x", n); }
+
+v1::StoredVocabulary Record(const std::string& id, const std::string& display_name) {
+  v1::StoredVocabulary record;
+  record.set_id(id);
+  record.set_display_name(display_name);
+  *record.mutable_definition() = NumberedDefinition(static_cast<int>(display_name.size()));
+  record.set_created_unix_ms(1'700'000'000'000);
+  return record;
+}
+
+struct StoreKind {
+  std::string name;
+  std::function<std::unique_ptr<VocabularyStore>()> open;
+};
+
+class VocabularyStoreContractTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override { store_ = GetParam().open(); }
+  std::unique_ptr<VocabularyStore> store_;
+};
+
+TEST_P(VocabularyStoreContractTest, PutThenGetReturnsTheRecord) {
+  const v1::StoredVocabulary record = Record(IdNumber(7), "pets");
+  ASSERT_TRUE(store_->Put(record).ok());
+  absl::StatusOr<v1::StoredVocabulary> got = store_->Get(record.id());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->SerializeAsString(), record.SerializeAsString());
+}
+
+TEST_P(VocabularyStoreContractTest, MissingIdIsNotFound) {
+  const absl::Status status = store_->Get(IdNumber(1)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(status.message(), HasSubstr("no vocabulary with id " + IdNumber(1)));
+  EXPECT_EQ(store_->Delete(IdNumber(1)).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(VocabularyStoreContractTest, PutReplaces) {
+  ASSERT_TRUE(store_->Put(Record(IdNumber(3), "old")).ok());
+  ASSERT_TRUE(store_->Put(Record(IdNumber(3), "new name")).ok());
+  EXPECT_EQ(store_->Get(IdNumber(3))->display_name(), "new name");
+  EXPECT_EQ(*store_->Count(), 1);
+}
+
+TEST_P(VocabularyStoreContractTest, ListIsSortedById) {
+  for (int n : {12, 3, 200, 5}) ASSERT_TRUE(store_->Put(Record(IdNumber(n), "x")).ok());
+  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store_->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_THAT(*list, ElementsAre(Property(&v1::StoredVocabulary::id, IdNumber(3)),
+                                 Property(&v1::StoredVocabulary::id, IdNumber(5)),
+                                 Property(&v1::StoredVocabulary::id, IdNumber(12)),
+                                 Property(&v1::StoredVocabulary::id, IdNumber(200))));
+  EXPECT_EQ(*store_->Count(), 4);
+}
+
+TEST_P(VocabularyStoreContractTest, DeleteRemoves) {
+  ASSERT_TRUE(store_->Put(Record(IdNumber(1), "a")).ok());
+  ASSERT_TRUE(store_->Put(Record(IdNumber(2), "b")).ok());
+  ASSERT_TRUE(store_->Delete(IdNumber(1)).ok());
+  EXPECT_EQ(store_->Get(IdNumber(1)).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete(IdNumber(1)).code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(*store_->List(), ElementsAre(Property(&v1::StoredVocabulary::id, IdNumber(2))));
+}
+
+TEST_P(VocabularyStoreContractTest, MalformedIdsAreRefusedEverywhere) {
+  for (const std::string& bad : {std::string("../x"), std::string("voc-../../etc/passwd"),
+                                 std::string("/tmp/voc"), std::string("")}) {
+    EXPECT_EQ(store_->Put(Record(bad, "x")).code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(store_->Get(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(store_->Delete(bad).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(*store_->Count(), 0);
+}
+
+TEST_P(VocabularyStoreContractTest, ConcurrentPutsAllLand) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 10;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_TRUE(store_->Put(Record(IdNumber(t * kPerThread + i), "x")).ok());
+        // Everyone also rewrites one shared record: last writer wins, never a torn record.
+        EXPECT_TRUE(store_->Put(Record(IdNumber(1000), "shared")).ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(*store_->Count(), kThreads * kPerThread + 1);
+  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store_->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->size(), static_cast<size_t>(kThreads * kPerThread + 1));
+  EXPECT_EQ(store_->Get(IdNumber(1000))->display_name(), "shared");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BothStores, VocabularyStoreContractTest,
+    ::testing::Values(StoreKind{"memory", [] { return MakeMemoryVocabularyStore(); }},
+                      StoreKind{"folder",
+                                [] {
+                                  auto store = OpenFolderVocabularyStore(
+                                      itaclip::testing::ScratchDir() + "/store");
+                                  EXPECT_TRUE(store.ok()) << store.status();
+                                  return store.ok() ? *std::move(store) : nullptr;
+                                }}),
+    [](const ::testing::TestParamInfo<StoreKind>& info) { return info.param.name; });
+
+TEST(MemoryVocabularyStoreTest, DescribesItself) {
+  EXPECT_EQ(MakeMemoryVocabularyStore()->Describe(), "memory");
+}
+
+}  // namespace
+}  // namespace itaclip::server
