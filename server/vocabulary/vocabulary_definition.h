@@ -1,5 +1,5 @@
-// The wire/store form of a vocabulary (v1::VocabularyDefinition) against core's text::VocabularySpec:
-// validation against the limits, and conversion.
+// The wire/store form of a vocabulary (v1::VocabularyDefinition) against core's
+// text::VocabularySpec: validation against the limits, and conversion.
 #ifndef ITACLIP_SERVER_VOCABULARY_VOCABULARY_DEFINITION_H_
 #define ITACLIP_SERVER_VOCABULARY_VOCABULARY_DEFINITION_H_
 
