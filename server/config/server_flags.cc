@@ -23,7 +23,6 @@ ABSL_FLAG(std::string, checkpoint, "",
 ABSL_FLAG(std::string, bpe_vocabulary, "",
           "BPE vocabulary: bpe_simple_vocab_16e6.txt.gz or a Hugging Face vocab.json "
           "(model.bpe_vocabulary; required here or in --config)");
-ABSL_FLAG(std::string, bpe_merges, "", "merges.txt, only with a vocab.json (model.bpe_merges)");
 ABSL_FLAG(std::string, model_device, "",
           "cpu, cuda or cuda:N (model.device; default: cuda when available, else cpu)");
 ABSL_FLAG(std::string, dtype, "",
@@ -92,7 +91,6 @@ absl::Status ApplyFlagOverrides(v1::ServerConfig& config) {
   v1::ModelConfig& model = *config.mutable_model();
   OverrideString(FLAGS_checkpoint, model.mutable_checkpoint());
   OverrideString(FLAGS_bpe_vocabulary, model.mutable_bpe_vocabulary());
-  OverrideString(FLAGS_bpe_merges, model.mutable_bpe_merges());
   OverrideString(FLAGS_model_device, model.mutable_device());
   OverrideString(FLAGS_dtype, model.mutable_dtype());
   OverrideString(FLAGS_configs_dir, model.mutable_configs_dir());

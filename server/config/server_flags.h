@@ -18,7 +18,6 @@ ABSL_DECLARE_FLAG(std::string, listen);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(std::string, checkpoint);
 ABSL_DECLARE_FLAG(std::string, bpe_vocabulary);
-ABSL_DECLARE_FLAG(std::string, bpe_merges);
 ABSL_DECLARE_FLAG(std::string, model_device);
 ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(std::string, configs_dir);

@@ -42,9 +42,9 @@ class ServerFlagsTest : public testing::ScratchDirTest {
   static void ResetFlags() {
     for (absl::Flag<std::string>* flag :
          {&FLAGS_config, &FLAGS_listen, &FLAGS_metrics_listen, &FLAGS_checkpoint,
-          &FLAGS_bpe_vocabulary, &FLAGS_bpe_merges, &FLAGS_model_device, &FLAGS_dtype,
-          &FLAGS_configs_dir, &FLAGS_store_dir, &FLAGS_default_preset, &FLAGS_tls_cert,
-          &FLAGS_tls_key, &FLAGS_tls_client_ca, &FLAGS_bearer_tokens_file, &FLAGS_skip_warmup}) {
+          &FLAGS_bpe_vocabulary, &FLAGS_model_device, &FLAGS_dtype, &FLAGS_configs_dir,
+          &FLAGS_store_dir, &FLAGS_default_preset, &FLAGS_tls_cert, &FLAGS_tls_key,
+          &FLAGS_tls_client_ca, &FLAGS_bearer_tokens_file, &FLAGS_skip_warmup}) {
       absl::SetFlag(flag, "");
     }
     for (absl::Flag<int32_t>* flag : {&FLAGS_workers, &FLAGS_max_pending_requests,
@@ -60,9 +60,9 @@ TEST(ServerFlagDefaultsTest, EveryOverrideDefaultsToItsNotGivenSentinel) {
   // A flag left off the command line must not replace the file's value: its default is the
   // sentinel ApplyFlagOverrides skips ("" or -1).
   for (const char* name :
-       {"config", "listen", "metrics_listen", "checkpoint", "bpe_vocabulary", "bpe_merges",
-        "model_device", "dtype", "configs_dir", "store_dir", "default_preset", "tls_cert",
-        "tls_key", "tls_client_ca", "bearer_tokens_file", "skip_warmup"}) {
+       {"config", "listen", "metrics_listen", "checkpoint", "bpe_vocabulary", "model_device",
+        "dtype", "configs_dir", "store_dir", "default_preset", "tls_cert", "tls_key",
+        "tls_client_ca", "bearer_tokens_file", "skip_warmup"}) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     ASSERT_NE(flag, nullptr) << name;
     EXPECT_EQ(flag->DefaultValue(), "") << name;
@@ -93,7 +93,6 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   absl::SetFlag(&FLAGS_metrics_listen, "127.0.0.1:7002");
   absl::SetFlag(&FLAGS_checkpoint, "/flag/model.safetensors");
   absl::SetFlag(&FLAGS_bpe_vocabulary, "/flag/vocab.json");
-  absl::SetFlag(&FLAGS_bpe_merges, "/flag/merges.txt");
   absl::SetFlag(&FLAGS_model_device, "cuda:1");
   absl::SetFlag(&FLAGS_dtype, "bfloat16");
   absl::SetFlag(&FLAGS_configs_dir, "/flag/configs");
@@ -116,7 +115,6 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   EXPECT_EQ(config->metrics_address(), "127.0.0.1:7002");
   EXPECT_EQ(config->model().checkpoint(), "/flag/model.safetensors");
   EXPECT_EQ(config->model().bpe_vocabulary(), "/flag/vocab.json");
-  EXPECT_EQ(config->model().bpe_merges(), "/flag/merges.txt");
   EXPECT_EQ(config->model().device(), "cuda:1");
   EXPECT_EQ(config->model().dtype(), "bfloat16");
   EXPECT_EQ(config->model().configs_dir(), "/flag/configs");
