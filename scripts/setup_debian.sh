@@ -9,9 +9,11 @@ packages=(
   # core: LibTorch 1.13 (CPU) with a fast BLAS, OpenCV, abseil, JSON for safetensors headers, zlib
   libtorch-dev libopenblas0-pthread libopencv-dev libabsl-dev nlohmann-json3-dev zlib1g-dev
   # server and client: gRPC, Protobuf, prometheus-cpp
-  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc prometheus-cpp-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc prometheus-cpp-dev libssl-dev
   # tests
   libgtest-dev libgmock-dev
+  # tests: an independent gRPC client (Debian's grpcio), certificates for TLS, the metrics page
+  python3-grpcio python3-protobuf openssl curl
   # tests: the independent Python reference (Debian's torch 1.13, NumPy, OpenCV)
   python3 python3-numpy python3-torch python3-opencv
 )

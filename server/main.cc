@@ -13,8 +13,6 @@
 #include "server/server.h"
 
 int main(int argc, char** argv) {
-  // Before any thread exists, so that every thread inherits the blocked mask.
-  itaclip::server::BlockTerminationSignals();
   absl::SetProgramUsageMessage(
       "itaclip-server --config FILE | --checkpoint CKPT --bpe_vocabulary VOCAB [flags]\n"
       "Serves itaclip.v1.SegmentationService; see configs/server/itaclip-server.textproto.");

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -119,7 +120,9 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
   };
 
   if (config.listen_address().empty()) problems.push_back("listen_address is empty");
-  if (!config.metrics_address().empty() && config.metrics_address() == config.listen_address()) {
+  // Port 0 asks the system for a free port, different for each: "host:0" twice is fine.
+  if (!config.metrics_address().empty() && config.metrics_address() == config.listen_address() &&
+      !absl::EndsWith(config.listen_address(), ":0")) {
     problems.push_back(absl::StrCat("metrics_address equals listen_address (",
                                     config.listen_address(), "); they need distinct ports"));
   }

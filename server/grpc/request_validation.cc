@@ -1,5 +1,6 @@
 #include "server/grpc/request_validation.h"
 
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,12 @@
 
 namespace itaclip::server {
 namespace {
+
+// The enum's name, or its number for a value this build does not know (proto3 enums are open).
+std::string FormatName(v1::RawImage::PixelFormat format) {
+  const std::string& name = v1::RawImage::PixelFormat_Name(format);
+  return name.empty() ? absl::StrCat(static_cast<int>(format)) : name;
+}
 
 absl::Status CheckPixels(int64_t width, int64_t height, const Limits& limits) {
   if (width * height > limits.max_decoded_pixels) {
@@ -37,7 +44,31 @@ absl::Status ValidateImage(const v1::SegmentRequest& request, const Limits& limi
         return absl::InvalidArgumentError(absl::StrFormat(
             "raw_image has size %dx%d; both must be positive", raw.width(), raw.height()));
       }
-      return CheckPixels(raw.width(), raw.height(), limits);
+      if (absl::Status status = CheckPixels(raw.width(), raw.height(), limits); !status.ok()) {
+        return status;
+      }
+      // The buffer's length is as cheap to check as the size, so a malformed raw image is refused
+      // here, before it takes a place, rather than on a worker.
+      int channels = 0;
+      switch (raw.format()) {
+        case v1::RawImage::RGB:
+        case v1::RawImage::BGR:
+          channels = 3;
+          break;
+        case v1::RawImage::GRAY:
+          channels = 1;
+          break;
+        default:
+          return absl::InvalidArgumentError(absl::StrCat(
+              "raw_image.format is ", FormatName(raw.format()), "; expected RGB, BGR or GRAY"));
+      }
+      const int64_t expected = int64_t{raw.width()} * raw.height() * channels;
+      if (static_cast<int64_t>(raw.pixels().size()) != expected) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "raw_image.pixels is %d bytes; a %dx%d %s image needs exactly %d", raw.pixels().size(),
+            raw.width(), raw.height(), FormatName(raw.format()), expected));
+      }
+      return absl::OkStatus();
     }
     default:
       return absl::InvalidArgumentError("the request has no image (encoded_image or raw_image)");

@@ -1,45 +1,65 @@
 #include "server/lifecycle/signal_watcher.h"
 
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <utility>
 
 namespace itaclip::server {
 namespace {
 
-// SIGUSR2 is how the destructor wakes a watcher that never saw a termination signal.
-sigset_t WatchedSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGUSR2);
-  return set;
+std::atomic<int> g_signal_pipe{-1};
+
+void OnTerminationSignal(int signal_number) {
+  const int fd = g_signal_pipe.load();
+  if (fd < 0) return;
+  const unsigned char byte = static_cast<unsigned char>(signal_number);
+  const int saved_errno = errno;
+  (void)!write(fd, &byte, 1);
+  errno = saved_errno;
+}
+
+void SetHandler(void (*handler)(int)) {
+  struct sigaction action = {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
 }
 
 }  // namespace
 
-void BlockTerminationSignals() {
-  const sigset_t set = WatchedSignals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
 SignalWatcher::SignalWatcher(std::function<void(int)> on_signal) {
-  thread_ = std::thread([on_signal = std::move(on_signal)] {
-    const sigset_t set = WatchedSignals();
-    int signal_number = 0;
-    if (sigwait(&set, &signal_number) == 0 && signal_number != SIGUSR2) {
-      on_signal(signal_number);
+  int fds[2];
+  if (pipe(fds) != 0) return;  // no watcher: the default handlers stay (terminate)
+  pipe_read_ = fds[0];
+  pipe_write_ = fds[1];
+  g_signal_pipe.store(pipe_write_);
+  SetHandler(&OnTerminationSignal);
+  thread_ = std::thread([this, on_signal = std::move(on_signal)] {
+    unsigned char byte = 0;
+    while (true) {
+      const ssize_t n = read(pipe_read_, &byte, 1);
+      if (n < 0 && errno == EINTR) continue;
+      break;
     }
+    if (byte != 0) on_signal(byte);  // 0: the destructor's wake-up
   });
 }
 
 SignalWatcher::~SignalWatcher() {
+  SetHandler(SIG_DFL);
+  g_signal_pipe.store(-1);
   if (thread_.joinable()) {
-    pthread_kill(thread_.native_handle(), SIGUSR2);
+    const unsigned char wake = 0;
+    (void)!write(pipe_write_, &wake, 1);
     thread_.join();
   }
+  if (pipe_read_ >= 0) close(pipe_read_);
+  if (pipe_write_ >= 0) close(pipe_write_);
 }
 
 }  // namespace itaclip::server

@@ -55,7 +55,7 @@ TEST(DefaultServerConfigTest, MatchesTheDocumentedDefaults) {
   EXPECT_EQ(config.limits().max_message_bytes(), 32 * 1024 * 1024);
   EXPECT_EQ(config.limits().max_decoded_pixels(), 40000000);
   EXPECT_EQ(config.limits().max_classes(), 1000);
-  EXPECT_EQ(config.limits().max_names_per_class(), 32);
+  EXPECT_EQ(config.limits().max_names_per_class(), 64);
   EXPECT_EQ(config.limits().max_text_bytes(), 2000);
   EXPECT_EQ(config.limits().max_vocabularies(), 10000);
   EXPECT_EQ(config.vocabulary().store_dir(), "");
