@@ -7,6 +7,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "client/commands/eval_command.h"
 #include "client/commands/health_command.h"
 #include "client/commands/loadgen_command.h"
 #include "client/commands/segment_command.h"
@@ -23,6 +24,10 @@ constexpr char kUsage[] =
     "                  --image IMG --out LABELS.png [--scores SCORES.npy] [--overlay OVERLAY.png]\n"
     "                  [--device cpu|cuda] [--set key=value,...]\n"
     "  itaclip tokenize --bpe VOCAB TEXT...\n"
+    "dataset evaluation (mIoU), in-process with --model or through --server:\n"
+    "  itaclip eval --preset NAME --data ROOT [--model CKPT --bpe VOCAB] [--descriptions FILE]\n"
+    "               [--layout NAME] [--limit N] [--json OUT.json] [--cache_dir DIR]\n"
+    "               [--save_predictions DIR] [--set key=value,...] [--concurrency N]\n"
     "with itaclip-server (connection: --server HOST:PORT [--tls_ca PEM]\n"
     "    [--tls_client_cert PEM --tls_client_key PEM] [--token_file FILE] [--timeout_s S]):\n"
     "  itaclip register (--classes FILE | --class_names \"a;b, b2;c\") [--descriptions FILE]\n"
@@ -70,6 +75,8 @@ int main(int argc, char** argv) {
     status = itaclip::client::RunListCommand();
   } else if (command == "delete" && no_operands) {
     status = itaclip::client::RunDeleteCommand();
+  } else if (command == "eval" && no_operands) {
+    status = itaclip::client::RunEvalCommand();
   } else if (command == "health" && no_operands) {
     status = itaclip::client::RunHealthCommand();
   } else if (command == "loadgen" && no_operands) {

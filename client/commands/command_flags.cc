@@ -71,6 +71,25 @@ ABSL_FLAG(int, max_response_mb, 1024,
 ABSL_FLAG(std::string, service, "",
           "health: the service to check (empty: the server as a whole; or "
           "itaclip.v1.SegmentationService)");
-ABSL_FLAG(int, concurrency, 1, "loadgen: requests in flight at once (one thread each)");
+ABSL_FLAG(int, concurrency, 1,
+          "loadgen, eval --server: requests in flight at once (one thread each)");
 ABSL_FLAG(int64_t, requests, 0, "loadgen: stop after this many requests (or give --duration_s)");
 ABSL_FLAG(double, duration_s, 0, "loadgen: stop sending after this many seconds");
+
+// `eval`.
+ABSL_FLAG(std::string, data, "",
+          "eval: the dataset's root folder (e.g. VOCdevkit/VOC2012; see README.md, \"Evaluating "
+          "on the datasets\")");
+ABSL_FLAG(std::string, layout, "",
+          "eval: the dataset's folder layout: voc21, context60, coco_object, coco_stuff, "
+          "cityscapes or voc_samples (empty: the one named like --preset)");
+ABSL_FLAG(int64_t, limit, 0, "eval: only the first N images of the split (0: all)");
+ABSL_FLAG(std::string, json, "", "eval: also write the result as JSON to this file");
+ABSL_FLAG(std::string, cache_dir, "",
+          "eval: keep each image's counts here, keyed by a hash of the settings, so that a rerun "
+          "resumes");
+ABSL_FLAG(std::string, save_predictions, "",
+          "eval: write each segmented image's label map to DIR/<image id>.png");
+ABSL_FLAG(bool, reduce_zero_label, false,
+          "eval: ignore ground-truth label 0 and shift the others down by one (mmseg's "
+          "reduce_zero_label; none of the five ITACLIP datasets uses it)");

@@ -52,4 +52,13 @@ ABSL_DECLARE_FLAG(int, concurrency);
 ABSL_DECLARE_FLAG(int64_t, requests);
 ABSL_DECLARE_FLAG(double, duration_s);
 
+// `eval`.
+ABSL_DECLARE_FLAG(std::string, data);
+ABSL_DECLARE_FLAG(std::string, layout);
+ABSL_DECLARE_FLAG(int64_t, limit);
+ABSL_DECLARE_FLAG(std::string, json);
+ABSL_DECLARE_FLAG(std::string, cache_dir);
+ABSL_DECLARE_FLAG(std::string, save_predictions);
+ABSL_DECLARE_FLAG(bool, reduce_zero_label);
+
 #endif  // ITACLIP_CLIENT_COMMANDS_COMMAND_FLAGS_H_
