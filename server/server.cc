@@ -37,8 +37,7 @@
 #include "server/scheduling/segment_executor.h"
 #include "server/scheduling/worker_pool.h"
 #include "server/vocabulary/embedding_cache.h"
-#include "server/vocabulary/folder_vocabulary_store.h"
-#include "server/vocabulary/memory_vocabulary_store.h"
+#include "server/vocabulary/open_vocabulary_store.h"
 #include "server/vocabulary/vocabulary_definition.h"
 #include "server/vocabulary/vocabulary_registry.h"
 
@@ -125,6 +124,9 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default on Linux: a second server on a busy port would then start
+  // and silently share its connections. Refusing the bind makes "address in use" an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen_address(), credentials, &parts.port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
   builder.RegisterService(parts.service.get());
@@ -169,11 +171,8 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
       .With("ms", absl::ToDoubleMilliseconds(absl::Now() - load_start));
 
   // Vocabularies.
-  if (config.vocabulary().store_dir().empty()) {
-    parts.store = MakeMemoryVocabularyStore();
-  } else {
-    ASSIGN_OR_RETURN(parts.store, OpenFolderVocabularyStore(config.vocabulary().store_dir()));
-  }
+  ASSIGN_OR_RETURN(parts.store, OpenVocabularyStore(config.vocabulary()));
+  Log(LogLevel::kInfo, "vocabulary_store").With("store", parts.store->Describe());
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
   const int text_batch = config.scheduling().text_batch();
   const text::TextEmbedder* embedder = parts.embedder.get();
@@ -212,6 +211,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
     stats.cache_evictions = cache.evictions;
     stats.cache_resident_bytes = cache.resident_bytes;
     stats.cache_entries = cache.entries;
+    stats.vocabulary_store_up = p->store->Ping().ok() ? 1 : 0;
     return stats;
   });
 

@@ -50,7 +50,15 @@ constexpr char kOfflineDefaultPreset[] = "voc21";
 
 absl::Status RunSegmentCommand() {
   const std::string model_path = absl::GetFlag(FLAGS_model);
-  if (model_path.empty()) return RunRemoteSegmentCommand();
+  if (model_path.empty()) {
+    // --bpe only means something offline: with it and no --model the user meant to run locally.
+    if (!absl::GetFlag(FLAGS_bpe).empty()) {
+      return absl::InvalidArgumentError(
+          "--model is required to segment offline (--bpe was given); without --model and --bpe "
+          "the image is sent to the server named by --server");
+    }
+    return RunRemoteSegmentCommand();
+  }
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_bpe), "bpe"));
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_classes), "classes"));
   RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_image), "image"));

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "server/vocabulary/redis_vocabulary_store.h"
 
 namespace itaclip::server {
 namespace {
@@ -71,6 +72,10 @@ v1::ServerConfig DefaultServerConfig() {
   limits_config.set_max_vocabularies(limits.max_vocabularies);
 
   config.mutable_vocabulary()->set_cache_budget_bytes(int64_t{1} << 30);
+  // No address: Redis is off. The prefix and timeout apply once an address is given.
+  v1::RedisConfig& redis = *config.mutable_vocabulary()->mutable_redis();
+  redis.set_key_prefix("itaclip:");
+  redis.set_timeout_seconds(2.0);
   config.mutable_lifecycle()->set_drain_grace_seconds(20.0);
   config.mutable_lifecycle()->set_skip_warmup(false);
   // tls and auth stay empty (plaintext, no bearer token) but present, like every sub-message, so
@@ -161,6 +166,22 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
   require_positive("limits.max_vocabularies", limits.max_vocabularies());
 
   require_positive("vocabulary.cache_budget_bytes", config.vocabulary().cache_budget_bytes());
+  const v1::RedisConfig& redis = config.vocabulary().redis();
+  if (!redis.address().empty()) {
+    if (!config.vocabulary().store_dir().empty()) {
+      problems.push_back(
+          "vocabulary.store_dir and vocabulary.redis.address are both set; choose one store");
+    }
+    if (absl::StatusOr<RedisAddress> address = ParseRedisAddress(redis.address()); !address.ok()) {
+      problems.push_back(absl::StrCat("vocabulary.redis.address: ", address.status().message()));
+    }
+    // At most a day: absl::Seconds of a huge double saturates to an infinite duration.
+    if (!(redis.timeout_seconds() > 0.0) || !(redis.timeout_seconds() <= 86400.0)) {
+      problems.push_back(
+          absl::StrCat("vocabulary.redis.timeout_seconds must be > 0 and at most 86400 (got ",
+                       redis.timeout_seconds(), ")"));
+    }
+  }
 
   const double grace = config.lifecycle().drain_grace_seconds();
   if (!(grace >= 0.0) || !std::isfinite(grace)) {

@@ -33,6 +33,11 @@ ABSL_FLAG(std::string, configs_dir, "",
 ABSL_FLAG(std::string, store_dir, "",
           "folder where registered vocabularies persist (vocabulary.store_dir; default: memory "
           "only)");
+ABSL_FLAG(std::string, redis_address, "",
+          "Redis host:port holding the vocabularies, shared by every replica "
+          "(vocabulary.redis.address; default: none; excludes --store_dir)");
+ABSL_FLAG(std::string, redis_key_prefix, "",
+          "prefix of the Redis keys (vocabulary.redis.key_prefix; default \"itaclip:\")");
 ABSL_FLAG(int32_t, workers, -1, "CPU workers (scheduling.workers; default 2; -1: not given)");
 ABSL_FLAG(int32_t, max_pending_requests, -1,
           "admitted, unanswered requests before RESOURCE_EXHAUSTED "
@@ -105,6 +110,8 @@ absl::Status ApplyFlagOverrides(v1::ServerConfig& config) {
 
   v1::VocabularyConfig& vocabulary = *config.mutable_vocabulary();
   OverrideString(FLAGS_store_dir, vocabulary.mutable_store_dir());
+  OverrideString(FLAGS_redis_address, vocabulary.mutable_redis()->mutable_address());
+  OverrideString(FLAGS_redis_key_prefix, vocabulary.mutable_redis()->mutable_key_prefix());
   vocabulary.set_cache_budget_bytes(
       NumberFlagOr(FLAGS_cache_budget_bytes, vocabulary.cache_budget_bytes()));
 

@@ -22,6 +22,8 @@ ABSL_DECLARE_FLAG(std::string, model_device);
 ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(std::string, configs_dir);
 ABSL_DECLARE_FLAG(std::string, store_dir);
+ABSL_DECLARE_FLAG(std::string, redis_address);
+ABSL_DECLARE_FLAG(std::string, redis_key_prefix);
 ABSL_DECLARE_FLAG(int32_t, workers);
 ABSL_DECLARE_FLAG(int32_t, max_pending_requests);
 ABSL_DECLARE_FLAG(int32_t, max_batch_crops);

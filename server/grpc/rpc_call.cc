@@ -46,7 +46,13 @@ void RpcCall::Finish(const absl::Status& status) {
   ServerUnaryReactor::Finish(ToGrpcStatus(status));
 }
 
-void RpcCall::OnCancel() { cancel_->Cancel(); }
+void RpcCall::OnCancel() {
+  // gRPC calls OnCancel both when the client cancels and when the call's deadline expires. An
+  // expired deadline is left to the token, which then reports DEADLINE_EXCEEDED (a cancelled token
+  // would report CANCELLED); the slack covers a deadline timer that fires a little early.
+  constexpr absl::Duration kDeadlineTimerSlack = absl::Milliseconds(5);
+  if (absl::Now() + kDeadlineTimerSlack < cancel_->deadline()) cancel_->Cancel();
+}
 
 void RpcCall::OnDone() { delete this; }
 

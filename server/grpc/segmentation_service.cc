@@ -96,10 +96,9 @@ grpc::ServerUnaryReactor* SegmentationService::Segment(grpc::CallbackServerConte
   }
   if (request->has_vocabulary_id()) {
     // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
-    if (absl::StatusOr<v1::StoredVocabulary> record =
-            parts->registry->Get(request->vocabulary_id());
-        !record.ok()) {
-      call->Finish(record.status());
+    if (absl::Status known = parts->registry->CheckSegmentable(request->vocabulary_id());
+        !known.ok()) {
+      call->Finish(known);
       return call;
     }
   }

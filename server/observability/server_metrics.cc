@@ -93,6 +93,10 @@ class ServerCollectable : public prometheus::Collectable {
     families.push_back(OneValueFamily("itaclip_vocabulary_cache_entries",
                                       "Vocabularies whose embeddings are resident.",
                                       MetricType::Gauge, stats.cache_entries));
+    families.push_back(OneValueFamily("itaclip_vocabulary_store_up",
+                                      "1 when the vocabulary store (e.g. a shared Redis) answers, "
+                                      "else 0.",
+                                      MetricType::Gauge, stats.vocabulary_store_up));
     families.push_back(OneValueFamily("itaclip_vocabulary_cache_hits_total",
                                       "Vocabulary embedding lookups served from the cache.",
                                       MetricType::Counter, stats.cache_hits));

@@ -30,6 +30,7 @@ class ServerMetrics {
     int64_t cache_evictions = 0;
     int64_t cache_resident_bytes = 0;  // embeddings resident now
     int64_t cache_entries = 0;         // vocabularies resident now
+    int64_t vocabulary_store_up = 0;   // 1 when the vocabulary store answers (Ping), else 0
   };
 
   ServerMetrics();
@@ -51,7 +52,8 @@ class ServerMetrics {
 
   // Called at every scrape and RenderText() for the gauges itaclip_queue_depth,
   // itaclip_in_flight_requests, itaclip_device_memory_bytes,
-  // itaclip_vocabulary_cache_resident_bytes, itaclip_vocabulary_cache_entries and the counters
+  // itaclip_vocabulary_cache_resident_bytes, itaclip_vocabulary_cache_entries,
+  // itaclip_vocabulary_store_up and the counters
   // itaclip_vocabulary_cache_{hits,misses,evictions}_total; all 0 while no provider is set. It runs
   // on the scraping thread, so it must be thread-safe; set nullptr before what it reads goes away.
   void SetLiveStatsProvider(std::function<LiveStats()> provider);

@@ -166,6 +166,15 @@ class FolderVocabularyStore : public VocabularyStore {
 
   std::string Describe() const override { return absl::StrCat("folder ", dir_); }
 
+  // A shared folder is usually a mounted volume, which can go away or turn read-only.
+  absl::Status Ping() override {
+    if (::access(dir_.c_str(), R_OK | W_OK | X_OK) != 0) {
+      return absl::ErrnoToStatus(errno,
+                                 absl::StrCat("vocabulary store folder ", dir_, " is not usable"));
+    }
+    return absl::OkStatus();
+  }
+
  private:
   // Only ever called with a validated id: the id alone picks the file name inside dir_.
   std::string PathOf(const std::string& id) const {

@@ -67,6 +67,14 @@ absl::StatusOr<v1::StoredVocabulary> VocabularyRegistry::Get(const std::string& 
   return store_->Get(id);
 }
 
+absl::Status VocabularyRegistry::CheckSegmentable(const std::string& id) {
+  const absl::Status status = Get(id).status();
+  // The store is asked first even for a resident vocabulary: a delete on another replica must be
+  // seen here too. Only when the store cannot answer do the resident embeddings decide.
+  if (absl::IsUnavailable(status) && cache_->Contains(id)) return absl::OkStatus();
+  return status;
+}
+
 absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Embeddings(
     const std::string& id) {
   RETURN_IF_ERROR(ValidateVocabularyId(id));

@@ -62,6 +62,12 @@ class VocabularyRegistry {
   // The stored record. NOT_FOUND "no vocabulary with id ..."; INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id);
 
+  // Whether requests may segment with `id`: OK when the store holds it, and also when the store
+  // cannot be reached (UNAVAILABLE) but the embeddings are resident here, so that a replica keeps
+  // serving the vocabularies it holds through an outage of a shared store. Otherwise Get's error
+  // (NOT_FOUND, INVALID_ARGUMENT, the store's UNAVAILABLE for a vocabulary not resident).
+  absl::Status CheckSegmentable(const std::string& id);
+
   // The resident embeddings, built on a miss from the stored definition (so after a restart, or for
   // a vocabulary another replica registered, the first use builds them). Single flight: concurrent
   // callers for one id wait for a single build, and a failed build is reported to every waiter and

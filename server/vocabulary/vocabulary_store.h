@@ -1,5 +1,5 @@
 // Where registered vocabularies persist: the interface that the registry uses, so that a folder, a
-// memory map or (later) a shared key-value service can hold them.
+// memory map or a shared key-value service (Redis) can hold them.
 #ifndef ITACLIP_SERVER_VOCABULARY_VOCABULARY_STORE_H_
 #define ITACLIP_SERVER_VOCABULARY_VOCABULARY_STORE_H_
 
@@ -40,6 +40,11 @@ class VocabularyStore {
 
   // Where the records live, for logs and messages, e.g. "folder /var/lib/itaclip/vocabularies".
   virtual std::string Describe() const = 0;
+
+  // OK when the store can serve operations now; otherwise the error an operation would get (e.g.
+  // UNAVAILABLE for a Redis that cannot be reached). Cheap enough for every metrics scrape, which
+  // reports it as itaclip_vocabulary_store_up. A store held in this process is always reachable.
+  virtual absl::Status Ping() { return absl::OkStatus(); }
 };
 
 }  // namespace itaclip::server

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Checks deploy/ as far as a machine without a cluster or a container runtime can: renders both
+# Kustomize overlays, lints the sources and the rendered manifests with yamllint, checks the
+# rendered manifests against the service's invariants (tests/deploy/check_manifests.py), runs the
+# checker's own tests (each invariant it guards, broken on purpose), and the model-fetch script's
+# tests. Run by ctest (deploy.*) and by hand.
+#   usage: scripts/check_deploy.sh [WORKDIR]      (KUBECTL=... picks the kubectl)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-build/deploy-check}
+kubectl=${KUBECTL:-kubectl}
+rm -rf "$work" && mkdir -p "$work"
+for tool in "$kubectl" yamllint python3; do
+  command -v "$tool" >/dev/null || { echo "check_deploy: $tool is not installed (scripts/setup_debian.sh)"; exit 1; }
+done
+python3 -c 'import yaml' 2>/dev/null || { echo "check_deploy: python3-yaml is not installed"; exit 1; }
+echo "== $("$kubectl" version --client 2>/dev/null | head -n 2 | tr '\n' ' ')"
+
+echo "== render and check the overlays"
+KUBECTL=$kubectl python3 tests/deploy/check_manifests.py --out "$work" cpu gpu
+
+echo "== yamllint"
+yamllint --strict -c .yamllint deploy/ .yamllint
+# The rendered manifests embed the dashboard JSON, whose PromQL lines are long.
+yamllint --strict -d "{extends: $PWD/.yamllint, rules: {line-length: disable}}" \
+  "$work/cpu.yaml" "$work/gpu.yaml"
+echo "yamllint ok"
+
+echo "== the checker's own tests"
+KUBECTL=$kubectl python3 tests/deploy/check_manifests_test.py
+
+echo "== fetch-model.sh"
+bash tests/deploy/fetch_model_test.sh "$work/fetch-model"
