@@ -129,6 +129,10 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen_address(), credentials, &parts.port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+  if (const double max_age = config.lifecycle().max_connection_age_seconds(); max_age > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, static_cast<int>(max_age * 1000));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30'000);
+  }
   builder.RegisterService(parts.service.get());
   parts.grpc_server = builder.BuildAndStart();
   if (parts.grpc_server == nullptr || parts.port == 0) {

@@ -189,6 +189,12 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
         absl::StrCat("lifecycle.drain_grace_seconds must be finite and >= 0 (got ", grace, ")"));
   }
 
+  const double max_age = config.lifecycle().max_connection_age_seconds();
+  if (!(max_age >= 0.0) || !std::isfinite(max_age)) {
+    problems.push_back(absl::StrCat(
+        "lifecycle.max_connection_age_seconds must be finite and >= 0 (got ", max_age, ")"));
+  }
+
   const v1::TlsConfig& tls = config.tls();
   if (!tls.key_file().empty() && tls.cert_file().empty()) {
     problems.push_back("tls.key_file is set without tls.cert_file");

@@ -61,6 +61,9 @@ ABSL_FLAG(std::string, bearer_tokens_file, "",
 ABSL_FLAG(double, drain_grace_seconds, -1,
           "on SIGTERM, seconds given to requests in flight (lifecycle.drain_grace_seconds; "
           "default 20; -1: not given)");
+ABSL_FLAG(double, max_connection_age_seconds, -1,
+          "close connections older than this, gracefully (lifecycle.max_connection_age_seconds; "
+          "default 0 = never; -1: not given)");
 ABSL_FLAG(std::string, skip_warmup, "",
           "\"true\" serves without the warm-up segmentation (tests only), \"false\" forces it; "
           "\"\": not given (lifecycle.skip_warmup; default false)");
@@ -124,6 +127,8 @@ absl::Status ApplyFlagOverrides(v1::ServerConfig& config) {
   v1::LifecycleConfig& lifecycle = *config.mutable_lifecycle();
   lifecycle.set_drain_grace_seconds(
       NumberFlagOr(FLAGS_drain_grace_seconds, lifecycle.drain_grace_seconds()));
+  lifecycle.set_max_connection_age_seconds(
+      NumberFlagOr(FLAGS_max_connection_age_seconds, lifecycle.max_connection_age_seconds()));
   const std::string skip_warmup = absl::GetFlag(FLAGS_skip_warmup);
   if (skip_warmup == "true") {
     lifecycle.set_skip_warmup(true);

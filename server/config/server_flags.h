@@ -35,6 +35,7 @@ ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca);
 ABSL_DECLARE_FLAG(std::string, bearer_tokens_file);
 ABSL_DECLARE_FLAG(double, drain_grace_seconds);
+ABSL_DECLARE_FLAG(double, max_connection_age_seconds);
 ABSL_DECLARE_FLAG(std::string, skip_warmup);
 
 namespace itaclip::server {

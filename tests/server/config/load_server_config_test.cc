@@ -296,6 +296,9 @@ INSTANTIATE_TEST_SUITE_P(
                              std::numeric_limits<double>::quiet_NaN());
                        },
                        "lifecycle.drain_grace_seconds must be finite and >= 0"},
+        ValidationCase{"NegativeMaxConnectionAge",
+                       [](auto& c) { c.mutable_lifecycle()->set_max_connection_age_seconds(-1); },
+                       "lifecycle.max_connection_age_seconds must be finite and >= 0"},
         ValidationCase{"KeyWithoutCert",
                        [](auto& c) { c.mutable_tls()->set_key_file("/tls/key.pem"); },
                        "tls.key_file is set without tls.cert_file"},

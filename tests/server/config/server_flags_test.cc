@@ -53,6 +53,7 @@ class ServerFlagsTest : public testing::ScratchDirTest {
     }
     absl::SetFlag(&FLAGS_cache_budget_bytes, -1);
     absl::SetFlag(&FLAGS_drain_grace_seconds, -1);
+    absl::SetFlag(&FLAGS_max_connection_age_seconds, -1);
   }
 };
 
@@ -67,8 +68,9 @@ TEST(ServerFlagDefaultsTest, EveryOverrideDefaultsToItsNotGivenSentinel) {
     ASSERT_NE(flag, nullptr) << name;
     EXPECT_EQ(flag->DefaultValue(), "") << name;
   }
-  for (const char* name : {"workers", "max_pending_requests", "max_batch_crops",
-                           "cache_budget_bytes", "cpu_threads", "drain_grace_seconds"}) {
+  for (const char* name :
+       {"workers", "max_pending_requests", "max_batch_crops", "cache_budget_bytes", "cpu_threads",
+        "drain_grace_seconds", "max_connection_age_seconds"}) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     ASSERT_NE(flag, nullptr) << name;
     EXPECT_EQ(flag->DefaultValue(), "-1") << name;
@@ -108,6 +110,7 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   absl::SetFlag(&FLAGS_tls_client_ca, "/flag/ca.pem");
   absl::SetFlag(&FLAGS_bearer_tokens_file, "/flag/tokens");
   absl::SetFlag(&FLAGS_drain_grace_seconds, 2.5);
+  absl::SetFlag(&FLAGS_max_connection_age_seconds, 300);
   absl::SetFlag(&FLAGS_skip_warmup, "true");
   const absl::StatusOr<v1::ServerConfig> config = ServerConfigFromFlags();
   ASSERT_TRUE(config.ok()) << config.status();
@@ -130,6 +133,7 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   EXPECT_EQ(config->tls().client_ca_file(), "/flag/ca.pem");
   EXPECT_EQ(config->auth().bearer_tokens_file(), "/flag/tokens");
   EXPECT_EQ(config->lifecycle().drain_grace_seconds(), 2.5);
+  EXPECT_EQ(config->lifecycle().max_connection_age_seconds(), 300);
   EXPECT_TRUE(config->lifecycle().skip_warmup());
 }
 

@@ -362,5 +362,39 @@ TEST(ServerLifecycleTest, ARestartedServerKeepsTheVocabularies) {
   EXPECT_TRUE(listed.vocabularies(0).resident());
 }
 
+// lifecycle.max_connection_age_seconds: the server closes an old connection (GOAWAY), the channel
+// leaves READY, and the next call reconnects; without the setting the connection stays up.
+bool ConnectionClosedWithin(grpc::Channel& channel, absl::Duration limit) {
+  const absl::Time end = absl::Now() + limit;
+  while (absl::Now() < end) {
+    if (channel.GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) return true;
+    channel.WaitForStateChange(GRPC_CHANNEL_READY,
+                               absl::ToChronoTime(absl::Now() + absl::Milliseconds(100)));
+  }
+  return channel.GetState(false) != GRPC_CHANNEL_READY;
+}
+
+TEST(ServerLifecycleTest, OldConnectionsAreClosedSoClientsRebalance) {
+  for (const double max_age : {0.0, 0.3}) {
+    std::unique_ptr<InProcessServer> server = StartServer([max_age](v1::ServerConfig& config) {
+      config.mutable_lifecycle()->set_max_connection_age_seconds(max_age);
+    });
+    ASSERT_NE(server, nullptr);
+    std::shared_ptr<grpc::Channel> channel = server->InsecureChannel();
+    auto stub = v1::SegmentationService::NewStub(channel);
+    v1::ServerInfo info;
+    grpc::ClientContext first;
+    ASSERT_TRUE(stub->GetServerInfo(&first, v1::GetServerInfoRequest(), &info).ok());
+    ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+    if (max_age == 0) {
+      EXPECT_FALSE(ConnectionClosedWithin(*channel, absl::Seconds(1.5)));
+    } else {
+      EXPECT_TRUE(ConnectionClosedWithin(*channel, absl::Seconds(10)));
+      grpc::ClientContext second;
+      EXPECT_TRUE(stub->GetServerInfo(&second, v1::GetServerInfoRequest(), &info).ok());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace itaclip::testing
