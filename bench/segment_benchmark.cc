@@ -23,6 +23,7 @@
 #include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "core/clip/clip_model.h"
+#include "core/clip/self_self_attention_mode.h"
 #include "core/common/cpu_threads.h"
 #include "core/common/device.h"
 #include "core/common/device_memory.h"
@@ -46,6 +47,8 @@ ABSL_FLAG(std::string, descriptions, "", "optional description file");
 ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
           "folder with presets/, templates/, classes/");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or cuda:N");
+ABSL_FLAG(std::string, attention, "",
+          "self-self attention mode: materialized or weighted (empty: the build's default)");
 ABSL_FLAG(int, iterations, 2, "timed images after one warm-up image (0: time the warm-up image)");
 ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: all cores)");
 ABSL_FLAG(int, batch_memory_mb, 1024, "activation budget of one ViT batch, MiB");
@@ -58,18 +61,25 @@ ABSL_FLAG(std::string, compare_device, "",
 namespace itaclip {
 namespace {
 
+absl::StatusOr<clip::SelfSelfAttentionMode> AttentionMode() {
+  const std::string text = absl::GetFlag(FLAGS_attention);
+  if (text.empty()) return clip::DefaultSelfSelfAttentionMode();
+  return clip::ParseSelfSelfAttentionMode(text);
+}
+
 absl::StatusOr<std::unique_ptr<clip::ClipModel>> MakeModel(c10::Device device) {
   // The same weights on every device: --model, or random weights from a fixed seed.
   const c10::ScalarType dtype = DefaultComputeDtype(device);
+  ASSIGN_OR_RETURN(const clip::SelfSelfAttentionMode mode, AttentionMode());
   if (!absl::GetFlag(FLAGS_model).empty()) {
-    return clip::ClipModel::Load(absl::GetFlag(FLAGS_model), device, dtype);
+    return clip::ClipModel::Load(absl::GetFlag(FLAGS_model), device, dtype, mode);
   }
   ASSIGN_OR_RETURN(const checkpoint::ClipConfig config,
                    checkpoint::KnownClipConfig(absl::GetFlag(FLAGS_random_shape)));
   ASSIGN_OR_RETURN(checkpoint::ClipWeights weights,
                    checkpoint::AssembleClipWeights(checkpoint::MakeRandomClipStateDict(config, 1),
                                                    config, checkpoint::LoadOptions{device, dtype}));
-  return std::make_unique<clip::ClipModel>(std::move(weights));
+  return std::make_unique<clip::ClipModel>(std::move(weights), mode);
 }
 
 absl::StatusOr<cv::Size> ParseSize(const std::string& text) {
@@ -159,8 +169,9 @@ absl::Status Run() {
     names += static_cast<int64_t>(c.names.size());
     descriptions += c.description.empty() ? 0 : 1;
   }
-  std::printf("device=%s dtype=%s threads=%d model=%s\n", device.str().c_str(),
-              c10::toString(model->dtype()), at::get_num_threads(),
+  const std::string attention(clip::SelfSelfAttentionModeName(model->attention_mode()));
+  std::printf("device=%s dtype=%s threads=%d attention=%s model=%s\n", device.str().c_str(),
+              c10::toString(model->dtype()), at::get_num_threads(), attention.c_str(),
               model->config().DebugString().c_str());
   std::printf(
       "preset=%s image=%dx%d resized=%dx%d crops=%zu vit_passes=%zu queries=%lld classes=%zu\n",
@@ -208,10 +219,10 @@ absl::Status Run() {
   std::sort(totals.begin(), totals.end());
   const double median = totals.empty() ? 0 : totals[totals.size() / 2];
   std::printf(
-      "RESULT preset=%s image=%dx%d device=%s ms_per_image=%.1f images_per_s=%.3f "
+      "RESULT preset=%s image=%dx%d device=%s attention=%s ms_per_image=%.1f images_per_s=%.3f "
       "crops_per_s=%.1f peak_rss_mib=%.0f peak_device_mib=%.0f\n",
-      preset.c_str(), size.width, size.height, device.str().c_str(), median, 1000.0 / median,
-      crops / (median / 1000.0), Mib(PeakResidentBytes()),
+      preset.c_str(), size.width, size.height, device.str().c_str(), attention.c_str(), median,
+      1000.0 / median, crops / (median / 1000.0), Mib(PeakResidentBytes()),
       Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/input/read_file.h"
 
 namespace itaclip::client {
 
@@ -26,20 +27,9 @@ StableHasher& StableHasher::Add(absl::string_view bytes) {
 std::string StableHasher::HexDigest() const { return absl::StrFormat("%016x", state_); }
 
 absl::StatusOr<std::string> HashFileContent(const std::string& path, absl::string_view what) {
-  struct stat info;
-  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, " is a directory"));
-  }
-  errno = 0;
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    const int error = errno;
-    const std::string message =
-        absl::StrCat("cannot read ", what, " ", path,
-                     error != 0 ? absl::StrCat(": ", std::strerror(error)) : std::string());
-    if (error == EACCES) return absl::PermissionDeniedError(message);
-    return absl::NotFoundError(message);
-  }
+  absl::StatusOr<std::ifstream> opened = OpenFileForReading(path, what);
+  if (!opened.ok()) return opened.status();
+  std::ifstream& file = *opened;
   StableHasher hasher;
   std::vector<char> block(size_t{1} << 20);
   while (file) {

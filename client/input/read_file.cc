@@ -11,7 +11,7 @@
 
 namespace itaclip::client {
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what) {
+absl::StatusOr<std::ifstream> OpenFileForReading(const std::string& path, absl::string_view what) {
   // std::ifstream opens a directory without complaint on Linux and then reads nothing; say so.
   struct stat info;
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
@@ -28,9 +28,16 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::stri
     if (error == EACCES) return absl::PermissionDeniedError(message);
     return absl::NotFoundError(message);
   }
+  return file;
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what) {
+  absl::StatusOr<std::ifstream> file = OpenFileForReading(path, what);
+  if (!file.ok()) return file.status();
   std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) return absl::DataLossError(absl::StrCat("error while reading ", what, " ", path));
+  bytes << file->rdbuf();
+  if (file->bad())
+    return absl::DataLossError(absl::StrCat("error while reading ", what, " ", path));
   return bytes.str();
 }
 

@@ -2,6 +2,7 @@
 #ifndef ITACLIP_CLIENT_INPUT_READ_FILE_H_
 #define ITACLIP_CLIENT_INPUT_READ_FILE_H_
 
+#include <fstream>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -13,6 +14,9 @@ namespace itaclip::client {
 // when it may not be read, NOT_FOUND when it cannot be opened otherwise, INVALID_ARGUMENT when it
 // is a directory, DATA_LOSS when reading fails midway.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what);
+
+// The same checks, for reading a large file in pieces: the opened stream.
+absl::StatusOr<std::ifstream> OpenFileForReading(const std::string& path, absl::string_view what);
 
 }  // namespace itaclip::client
 

@@ -46,7 +46,8 @@ absl::Status CheckSequences(const std::vector<std::vector<int32_t>>& sequences,
 
 absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(const std::string& path,
                                                            c10::Device device,
-                                                           c10::ScalarType dtype) {
+                                                           c10::ScalarType dtype,
+                                                           SelfSelfAttentionMode attention_mode) {
   ASSIGN_OR_RETURN(checkpoint::ClipWeights weights,
                    checkpoint::LoadClip(path, checkpoint::LoadOptions{device, dtype}));
   if (weights.config.vision_layers < 11) {
@@ -56,10 +57,11 @@ absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(const std::string& pa
                      "a last block), this one has ",
                      weights.config.vision_layers));
   }
-  return std::make_unique<ClipModel>(std::move(weights));
+  return std::make_unique<ClipModel>(std::move(weights), attention_mode);
 }
 
-ClipModel::ClipModel(checkpoint::ClipWeights weights) : weights_(std::move(weights)) {}
+ClipModel::ClipModel(checkpoint::ClipWeights weights, SelfSelfAttentionMode attention_mode)
+    : weights_(std::move(weights)), attention_mode_(attention_mode) {}
 
 c10::Device ClipModel::device() const { return weights_.vision.proj.device(); }
 
@@ -75,7 +77,7 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeImages(const at::Tensor& images) con
   }
   return GuardTorch("vision forward", [&]() -> absl::StatusOr<at::Tensor> {
     c10::InferenceMode inference;
-    return ItaclipVisionForward(weights_, images.to(device(), dtype()));
+    return ItaclipVisionForward(weights_, images.to(device(), dtype()), attention_mode_);
   });
 }
 

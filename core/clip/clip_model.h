@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/checkpoint/clip_weights.h"
+#include "core/clip/self_self_attention_mode.h"
 
 namespace itaclip::clip {
 
@@ -29,15 +30,20 @@ struct TextEncodeOptions {
 class ClipModel {
  public:
   // Loads any supported checkpoint format (see checkpoint/load_clip.h) onto `device`, with matrix
-  // weights in `dtype` (fp16 on CUDA as the reference, fp32 on CPU).
-  static absl::StatusOr<std::unique_ptr<ClipModel>> Load(const std::string& path,
-                                                         c10::Device device, c10::ScalarType dtype);
+  // weights in `dtype` (fp16 on CUDA as the reference, fp32 on CPU). `attention_mode` chooses how
+  // the image encoder evaluates ITACLIP's fused self-self attention (same result, different
+  // memory and speed).
+  static absl::StatusOr<std::unique_ptr<ClipModel>> Load(
+      const std::string& path, c10::Device device, c10::ScalarType dtype,
+      SelfSelfAttentionMode attention_mode = DefaultSelfSelfAttentionMode());
 
-  explicit ClipModel(checkpoint::ClipWeights weights);
+  explicit ClipModel(checkpoint::ClipWeights weights,
+                     SelfSelfAttentionMode attention_mode = DefaultSelfSelfAttentionMode());
 
   const checkpoint::ClipConfig& config() const { return weights_.config; }
   c10::Device device() const;
   c10::ScalarType dtype() const;  // the compute dtype of both towers
+  SelfSelfAttentionMode attention_mode() const { return attention_mode_; }
 
   // images: [N, 3, h, w] normalised RGB, float, on any device; h and w at least one patch.
   // Returns the ITACLIP patch features [N, 1 + ⌊h/p⌋·⌊w/p⌋, embed_dim] on device(), in dtype().
@@ -51,6 +57,7 @@ class ClipModel {
 
  private:
   checkpoint::ClipWeights weights_;
+  SelfSelfAttentionMode attention_mode_;
 };
 
 }  // namespace itaclip::clip

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
+#include <vector>
 
 #include "core/clip/positional_embedding.h"
 #include "core/clip/residual_block.h"
@@ -27,24 +29,34 @@ at::Tensor EmbedPatches(const checkpoint::VisionTowerWeights& vision, const at::
 
 }  // namespace
 
-at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images) {
+at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images,
+                                SelfSelfAttentionMode mode) {
   const checkpoint::VisionTowerWeights& vision = weights.vision;
   const int64_t heads = weights.config.vision_heads;
   const int64_t last = static_cast<int64_t>(vision.blocks.size()) - 1;
+  const bool weighted = mode == SelfSelfAttentionMode::kWeightedAttentions;
   at::Tensor x =
       LayerNormFp32(EmbedPatches(vision, images), vision.ln_pre_weight, vision.ln_pre_bias);
 
-  at::Tensor mid_sum;
+  at::Tensor mid_sum;                // kMaterialized: running sum of the mid blocks' maps
+  std::vector<HeadQueryKey> mid_qk;  // kWeightedAttentions: the mid blocks' q and k
   for (int64_t i = 0; i < last; ++i) {
     const bool is_mid = std::find(std::begin(kItaclipMidBlocks), std::end(kItaclipMidBlocks), i) !=
                         std::end(kItaclipMidBlocks);
     at::Tensor map;
+    HeadQueryKey qk;
     x = ResidualBlockForward(x, vision.blocks[i], heads, /*additive_mask=*/{},
-                             is_mid ? &map : nullptr);
-    if (is_mid) mid_sum = mid_sum.defined() ? mid_sum.add_(map) : map;
+                             is_mid && !weighted ? &map : nullptr,
+                             is_mid && weighted ? &qk : nullptr);
+    if (is_mid && weighted) mid_qk.push_back(std::move(qk));
+    if (is_mid && !weighted) mid_sum = mid_sum.defined() ? mid_sum.add_(map) : map;
   }
-  const double mid_count = static_cast<double>(std::size(kItaclipMidBlocks));
-  x = ItaclipLastBlockForward(x, vision.blocks[last], heads, mid_sum.div_(mid_count));
+  if (weighted) {
+    x = ItaclipLastBlockForwardWeighted(x, vision.blocks[last], heads, mid_qk);
+  } else {
+    const double mid_count = static_cast<double>(std::size(kItaclipMidBlocks));
+    x = ItaclipLastBlockForward(x, vision.blocks[last], heads, mid_sum.div_(mid_count));
+  }
   return at::matmul(LayerNormFp32(x, vision.ln_post_weight, vision.ln_post_bias), vision.proj);
 }
 

@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "core/checkpoint/clip_weights.h"
+#include "core/clip/self_self_attention_mode.h"
 
 namespace itaclip::clip {
 
@@ -16,8 +17,10 @@ inline constexpr int kItaclipMidBlocks[] = {6, 7, 9};
 // images: [N, 3, h, w], normalised RGB, already in the weights' dtype and device. Pixels past
 // 16·⌊h/16⌋ (resp. w) are dropped by the stride-16 patch embedding. Returns [N, 1 + gh·gw,
 // embed_dim] in the weights' dtype; token 0 is CLS. Requires at least 11 blocks (maps at blocks
-// 6, 7 and 9, then a last block); ClipModel::Load checks it.
-at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images);
+// 6, 7 and 9, then a last block); ClipModel::Load checks it. `mode` chooses how the fused
+// self-self attention is evaluated; both modes compute the same function.
+at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images,
+                                SelfSelfAttentionMode mode = DefaultSelfSelfAttentionMode());
 
 }  // namespace itaclip::clip
 

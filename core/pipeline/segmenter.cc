@@ -55,7 +55,7 @@ absl::StatusOr<Segmentation> Segmenter::Segment(const cv::Mat& bgr_image,
     const int64_t total = job.num_crops();
     const int64_t per_batch = CropsPerBatch(
         model_.config(), job.crop_height(), job.crop_width(), c10::elementSize(model_.dtype()),
-        options_.batch_memory_bytes, options_.max_crops_per_batch);
+        options_.batch_memory_bytes, options_.max_crops_per_batch, model_.attention_mode());
     for (int64_t begin = 0; begin < total; begin += per_batch) {
       if (callbacks.check_continue) RETURN_IF_ERROR(callbacks.check_continue());
       const int64_t end = std::min(total, begin + per_batch);

@@ -7,26 +7,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/pipeline/preset_file.h"
+#include "server/image/decode_image.h"
 #include "server/image/image_header.h"
 #include "server/vocabulary/vocabulary_definition.h"
 
 namespace itaclip::server {
 namespace {
-
-// The enum's name, or its number for a value this build does not know (proto3 enums are open).
-std::string FormatName(v1::RawImage::PixelFormat format) {
-  const std::string& name = v1::RawImage::PixelFormat_Name(format);
-  return name.empty() ? absl::StrCat(static_cast<int>(format)) : name;
-}
-
-absl::Status CheckPixels(int64_t width, int64_t height, const Limits& limits) {
-  if (width * height > limits.max_decoded_pixels) {
-    return absl::ResourceExhaustedError(
-        absl::StrFormat("the image is %dx%d = %d pixels; the limit (max_decoded_pixels) is %d",
-                        width, height, width * height, limits.max_decoded_pixels));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status ValidateImage(const v1::SegmentRequest& request, const Limits& limits) {
   switch (request.image_case()) {
@@ -36,40 +22,12 @@ absl::Status ValidateImage(const v1::SegmentRequest& request, const Limits& limi
       }
       absl::StatusOr<ImageHeader> header = ReadImageHeader(request.encoded_image());
       if (!header.ok()) return header.status();
-      return CheckPixels(header->width, header->height, limits);
+      return CheckDecodedPixels(header->width, header->height, limits.max_decoded_pixels);
     }
-    case v1::SegmentRequest::kRawImage: {
-      const v1::RawImage& raw = request.raw_image();
-      if (raw.width() <= 0 || raw.height() <= 0) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "raw_image has size %dx%d; both must be positive", raw.width(), raw.height()));
-      }
-      if (absl::Status status = CheckPixels(raw.width(), raw.height(), limits); !status.ok()) {
-        return status;
-      }
+    case v1::SegmentRequest::kRawImage:
       // The buffer's length is as cheap to check as the size, so a malformed raw image is refused
       // here, before it takes a place, rather than on a worker.
-      int channels = 0;
-      switch (raw.format()) {
-        case v1::RawImage::RGB:
-        case v1::RawImage::BGR:
-          channels = 3;
-          break;
-        case v1::RawImage::GRAY:
-          channels = 1;
-          break;
-        default:
-          return absl::InvalidArgumentError(absl::StrCat(
-              "raw_image.format is ", FormatName(raw.format()), "; expected RGB, BGR or GRAY"));
-      }
-      const int64_t expected = int64_t{raw.width()} * raw.height() * channels;
-      if (static_cast<int64_t>(raw.pixels().size()) != expected) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "raw_image.pixels is %d bytes; a %dx%d %s image needs exactly %d", raw.pixels().size(),
-            raw.width(), raw.height(), FormatName(raw.format()), expected));
-      }
-      return absl::OkStatus();
-    }
+      return ValidateRawImage(request.raw_image(), limits.max_decoded_pixels);
     default:
       return absl::InvalidArgumentError("the request has no image (encoded_image or raw_image)");
   }

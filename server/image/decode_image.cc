@@ -20,6 +20,19 @@ std::string FormatName(v1::RawImage::PixelFormat format) {
   return name.empty() ? absl::StrCat(static_cast<int>(format)) : name;
 }
 
+// Bytes per pixel of a raw format; 0 for a format this server does not know.
+int RawImageChannels(v1::RawImage::PixelFormat format) {
+  switch (format) {
+    case v1::RawImage::RGB:
+    case v1::RawImage::BGR:
+      return 3;
+    case v1::RawImage::GRAY:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<cv::Mat> DecodeEncodedImage(absl::string_view encoded, int64_t max_decoded_pixels) {
@@ -59,31 +72,30 @@ absl::StatusOr<cv::Mat> DecodeEncodedImage(absl::string_view encoded, int64_t ma
   return image;
 }
 
-absl::StatusOr<cv::Mat> ImageFromRawPixels(const v1::RawImage& raw, int64_t max_decoded_pixels) {
-  int channels = 0;
-  switch (raw.format()) {
-    case v1::RawImage::RGB:
-    case v1::RawImage::BGR:
-      channels = 3;
-      break;
-    case v1::RawImage::GRAY:
-      channels = 1;
-      break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "raw_image.format is ", FormatName(raw.format()), "; expected RGB, BGR or GRAY"));
-  }
+absl::Status ValidateRawImage(const v1::RawImage& raw, int64_t max_decoded_pixels) {
   if (raw.width() <= 0 || raw.height() <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("raw_image is ", raw.width(), "x", raw.height(),
                                                    " (a size must be positive)"));
   }
+  // The pixel limit first: an oversized image is refused as such, whatever its buffer.
   RETURN_IF_ERROR(CheckDecodedPixels(raw.width(), raw.height(), max_decoded_pixels));
+  const int channels = RawImageChannels(raw.format());
+  if (channels == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("raw_image.format is ", FormatName(raw.format()),
+                                                   "; expected RGB, BGR or GRAY"));
+  }
   const int64_t expected = int64_t{raw.width()} * raw.height() * channels;
   if (static_cast<int64_t>(raw.pixels().size()) != expected) {
     return absl::InvalidArgumentError(absl::StrCat(
         "raw_image.pixels is ", raw.pixels().size(), " bytes; a ", raw.width(), "x", raw.height(),
         " ", FormatName(raw.format()), " image needs exactly ", expected));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<cv::Mat> ImageFromRawPixels(const v1::RawImage& raw, int64_t max_decoded_pixels) {
+  RETURN_IF_ERROR(ValidateRawImage(raw, max_decoded_pixels));
+  const int channels = RawImageChannels(raw.format());
   // A header over the request's bytes; cvtColor and clone write a new, owned image.
   const cv::Mat pixels(raw.height(), raw.width(), CV_8UC(channels),
                        const_cast<char*>(raw.pixels().data()));

@@ -20,9 +20,12 @@ namespace itaclip::server {
 // cannot decode, or a decoded size that disagrees with the header.
 absl::StatusOr<cv::Mat> DecodeEncodedImage(absl::string_view encoded, int64_t max_decoded_pixels);
 
-// Copies packed RGB, BGR or GRAY pixels into a new BGR image. INVALID_ARGUMENT for an unspecified
-// or unknown format, a non-positive size, or a pixel buffer that is not exactly
-// width·height·channels bytes; RESOURCE_EXHAUSTED above `max_decoded_pixels`.
+// The checks of a raw image, cheap enough for the gRPC thread: INVALID_ARGUMENT for a non-positive
+// size, an unspecified or unknown format, or a pixel buffer that is not exactly
+// width·height·channels bytes; RESOURCE_EXHAUSTED above `max_decoded_pixels` (checked first).
+absl::Status ValidateRawImage(const v1::RawImage& raw, int64_t max_decoded_pixels);
+
+// ValidateRawImage, then copies the pixels into a new BGR image.
 absl::StatusOr<cv::Mat> ImageFromRawPixels(const v1::RawImage& raw, int64_t max_decoded_pixels);
 
 }  // namespace itaclip::server

@@ -1,11 +1,5 @@
 #include "tests/server/grpc/metrics_page.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -17,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "tests/testing/loopback_http.h"
 
 namespace itaclip::testing {
 namespace {
@@ -61,37 +56,10 @@ absl::StatusOr<std::string> CanonicalSeries(absl::string_view series) {
 }  // namespace
 
 absl::StatusOr<std::string> FetchMetricsPage(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::UnavailableError("socket() failed");
-  // A hung endpoint fails the test after 10 s instead of blocking it.
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return absl::UnavailableError(absl::StrCat("cannot connect to the metrics port ", port));
-  }
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
-    ::close(fd);
-    return absl::UnavailableError("send() to the metrics port failed");
-  }
-  std::string response;
-  char buffer[4096];
-  while (true) {
-    const ssize_t received = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (received == 0) break;
-    if (received < 0) {
-      ::close(fd);
-      return absl::DeadlineExceededError("recv() from the metrics port failed or timed out");
-    }
-    response.append(buffer, static_cast<size_t>(received));
-  }
-  ::close(fd);
+  absl::StatusOr<std::string> exchanged =
+      LoopbackHttpExchange(port, "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  if (!exchanged.ok()) return exchanged.status();
+  const std::string& response = *exchanged;
   const size_t end_of_headers = response.find("\r\n\r\n");
   if (!absl::StartsWith(response, "HTTP/1.") || response.find(" 200 ") > response.find("\r\n") ||
       end_of_headers == std::string::npos) {

@@ -1,10 +1,7 @@
 // Tests the /metrics HTTP endpoint over a real socket: the page, port 0, and bind errors.
 #include "server/observability/metrics_endpoint.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <memory>
@@ -16,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "server/observability/server_metrics.h"
 #include "tests/server/observability/prometheus_text.h"
+#include "tests/testing/loopback_http.h"
 
 namespace itaclip::server {
 namespace {
@@ -26,46 +24,10 @@ using ::testing::Not;
 using ::testing::Pair;
 using ::testing::StartsWith;
 
-// Connects to 127.0.0.1:`port` and returns the file descriptor, or -1.
-int Connect(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  // A hung server fails the test after 10 s instead of blocking it forever.
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+int Connect(int port) { return testing::ConnectToLoopback(port); }
 
-// Sends `request` as is and returns the whole response (the server closes the connection).
 absl::StatusOr<std::string> HttpExchange(int port, const std::string& request) {
-  const int fd = Connect(port);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot connect to port ", port));
-  if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
-    ::close(fd);
-    return absl::UnavailableError("send() failed");
-  }
-  std::string response;
-  char buffer[4096];
-  while (true) {
-    const ssize_t received = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (received == 0) break;
-    if (received < 0) {
-      ::close(fd);
-      return absl::DeadlineExceededError("recv() failed or timed out");
-    }
-    response.append(buffer, static_cast<size_t>(received));
-  }
-  ::close(fd);
-  return response;
+  return testing::LoopbackHttpExchange(port, request);
 }
 
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {

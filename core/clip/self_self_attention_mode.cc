@@ -1,0 +1,33 @@
+// Names, parsing and the build-dependent default of SelfSelfAttentionMode.
+#include "core/clip/self_self_attention_mode.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/clip/self_attention.h"
+
+namespace itaclip::clip {
+
+SelfSelfAttentionMode DefaultSelfSelfAttentionMode() {
+  return AttentionOfSelfProductsIsFused() ? SelfSelfAttentionMode::kWeightedAttentions
+                                          : SelfSelfAttentionMode::kMaterialized;
+}
+
+absl::string_view SelfSelfAttentionModeName(SelfSelfAttentionMode mode) {
+  switch (mode) {
+    case SelfSelfAttentionMode::kMaterialized:
+      return "materialized";
+    case SelfSelfAttentionMode::kWeightedAttentions:
+      return "weighted";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<SelfSelfAttentionMode> ParseSelfSelfAttentionMode(absl::string_view text) {
+  for (SelfSelfAttentionMode mode :
+       {SelfSelfAttentionMode::kMaterialized, SelfSelfAttentionMode::kWeightedAttentions}) {
+    if (text == SelfSelfAttentionModeName(mode)) return mode;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown self-self attention mode \"", text,
+                                                 "\"; expected materialized or weighted"));
+}
+
+}  // namespace itaclip::clip
