@@ -96,9 +96,9 @@ std::vector<DeviceBatcher::Slice> DeviceBatcher::FormBatch() {
   if (tasks_.empty()) return batch;
   const pipeline::SegmentJob& first = *tasks_.front()->job;
   const int64_t crop_h = first.crop_height(), crop_w = first.crop_width();
-  const int64_t capacity =
-      pipeline::CropsPerBatch(model_.config(), crop_h, crop_w, c10::elementSize(model_.dtype()),
-                              options_.batch_memory_bytes, options_.max_batch_crops);
+  const int64_t capacity = pipeline::CropsPerBatch(
+      model_.config(), crop_h, crop_w, c10::elementSize(model_.dtype()),
+      options_.batch_memory_bytes, options_.max_batch_crops, model_.attention_mode());
   int64_t taken = 0;
   // Oldest first; calls whose crops have another size wait for a batch of their own.
   for (const auto& task : tasks_) {

@@ -75,10 +75,14 @@ v1::SegmentRequest SegmentById(const std::string& encoded_image, const std::stri
   return request;
 }
 
+// A guard against a hung server, not a timing assertion: 64 calls queued behind each other on a
+// loaded 2-core machine can take minutes.
+constexpr std::chrono::seconds kCallDeadline(600);
+
 grpc::Status CallSegment(v1::SegmentationService::Stub& stub, const v1::SegmentRequest& request,
                          v1::SegmentResponse* response, const std::string& request_id) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
   return stub.Segment(&context, request, response);
 }
@@ -87,7 +91,7 @@ grpc::Status CallRegister(v1::SegmentationService::Stub& stub,
                           const v1::VocabularyDefinition& vocabulary,
                           v1::RegisterClassesResponse* response, const std::string& display_name) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::RegisterClassesRequest request;
   *request.mutable_vocabulary() = vocabulary;
   request.set_display_name(display_name);

@@ -85,9 +85,12 @@ TEST(ServerConcurrencyTest, ConcurrentAnswersEqualSequentialOnesAndShareBatches)
   }
   ASSERT_TRUE(server.gate().WaitUntilBlocked());
   // All admitted and none waiting for a worker: with 2 workers, at least 30 are at the device.
-  absl::StatusOr<MetricsPage> held = AwaitMetrics(server.metrics_port(), [](const MetricsPage& p) {
-    return p.Get("itaclip_in_flight_requests") == kClients && p.Get("itaclip_queue_depth") == 0;
-  });
+  absl::StatusOr<MetricsPage> held = AwaitMetrics(
+      server.metrics_port(),
+      [](const MetricsPage& p) {
+        return p.Get("itaclip_in_flight_requests") == kClients && p.Get("itaclip_queue_depth") == 0;
+      },
+      absl::Minutes(5));
   server.gate().Open();
   for (std::thread& client : clients) client.join();
   ASSERT_TRUE(held.ok()) << held.status();
