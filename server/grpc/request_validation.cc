@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/pipeline/preset_file.h"
 #include "server/image/decode_image.h"
@@ -67,7 +66,6 @@ absl::StatusOr<pipeline::PipelineParams> ResolvePipelineParams(
   // A protobuf map has no order; sort (std::map) so that the first error reported is stable.
   const std::map<std::string, std::string> overrides(request.overrides().begin(),
                                                      request.overrides().end());
-  std::vector<std::string> key_eq_value;
   for (const auto& [key, value] : overrides) {
     if (key == "background_first" || key == "def_coefficient") {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -75,10 +73,14 @@ absl::StatusOr<pipeline::PipelineParams> ResolvePipelineParams(
           "' is a property of the vocabulary (background_first, text_params.description_weight), "
           "not of the request"));
     }
-    key_eq_value.push_back(absl::StrCat(key, "=", value));
+    // Key and value arrive apart: set them directly rather than joining them into "key=value"
+    // for pipeline::ApplyOverrides to split again. `params` is a copy; an error leaves no trace.
+    if (absl::Status status = pipeline::ApplyOverride(params, key, value); !status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("override '", key, "': ", status.message()));
+    }
   }
-  if (absl::Status status = pipeline::ApplyOverrides(params, key_eq_value); !status.ok()) {
-    return status;
+  if (absl::Status status = pipeline::ValidateParams(params); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("after overrides: ", status.message()));
   }
   return params;
 }
