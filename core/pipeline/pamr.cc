@@ -4,6 +4,9 @@
 #include <c10/util/Exception.h>
 
 #include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace itaclip::pipeline {
@@ -24,6 +27,17 @@ std::vector<Offset> WindowOffsets(int d) {
     for (int dx : {-d, 0, d}) offsets.push_back({dy, dx});
   }
   return offsets;
+}
+
+// The 8 neighbours of every dilation (the window without its centre), in the spec's order.
+std::vector<Offset> Neighbours(const std::vector<int>& dilations) {
+  std::vector<Offset> neighbours;
+  for (int d : dilations) {
+    for (Offset o : WindowOffsets(d)) {
+      if (o.dy != 0 || o.dx != 0) neighbours.push_back(o);
+    }
+  }
+  return neighbours;
 }
 
 void CheckDilations(const std::vector<int>& dilations) {
@@ -95,31 +109,63 @@ at::Tensor PamrAffinity(const at::Tensor& guide, const std::vector<int>& dilatio
   return at::softmax(at::stack(affinities, 0), 0);
 }
 
-at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
-                const std::vector<int>& dilations) {
-  TORCH_CHECK(steps >= 0, "PAMR: steps must be >= 0, got ", steps);
-  TORCH_CHECK(mask.defined() && mask.dim() == 3 && at::isFloatingType(mask.scalar_type()),
-              "PAMR: expected a floating mask [Q, H, W], got ",
-              mask.defined() ? mask.sizes() : at::IntArrayRef{});
+at::Tensor PamrPropagationMatrix(const at::Tensor& weights, const std::vector<int>& dilations) {
   CheckDilations(dilations);
-  const at::Tensor g = GuideAsChw(guide);
-  TORCH_CHECK(g.size(1) == mask.size(1) && g.size(2) == mask.size(2), "PAMR: the guide ",
-              guide.sizes(), " and the mask ", mask.sizes(), " differ in size");
-  TORCH_CHECK(g.device() == mask.device(), "PAMR: the guide is on ", g.device(),
-              " but the mask on ", mask.device());
-  at::Tensor current = mask.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
-  if (steps == 0 || mask.numel() == 0) return current;
+  const int64_t num_neighbours = 8 * static_cast<int64_t>(dilations.size());
+  TORCH_CHECK(weights.defined() && weights.dim() == 3 && weights.size(0) == num_neighbours &&
+                  weights.scalar_type() == at::kFloat,
+              "PAMR: expected float32 weights [", num_neighbours, ", H, W], got ",
+              weights.defined() ? weights.sizes() : at::IntArrayRef{});
+  const int64_t height = weights.size(1);
+  const int64_t width = weights.size(2);
+  const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
+  const int64_t padded_h = height + 2 * pad, padded_w = width + 2 * pad;
+  const int64_t padded_pixels = padded_h * padded_w;
+  // CSR wants the columns of a row sorted and distinct: in the padded domain the 16 neighbours of a
+  // pixel are distinct pixels, and sorting the offsets by (dy, dx) sorts their flat indices.
+  const std::vector<Offset> neighbours = Neighbours(dilations);
+  std::vector<int64_t> order(neighbours.size());
+  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int64_t>(j);
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return std::make_pair(neighbours[a].dy, neighbours[a].dx) <
+           std::make_pair(neighbours[b].dy, neighbours[b].dx);
+  });
+  // 32-bit indices (cuSPARSE's fast path) whenever they can hold every index.
+  const int64_t nnz = padded_pixels * num_neighbours;
+  const at::ScalarType index_type =
+      nnz < std::numeric_limits<int32_t>::max() ? at::kInt : at::kLong;
+  const at::TensorOptions index_options = weights.options().dtype(index_type);
+  // Everything is computed on the weights' device from ranges and scalars: no host-to-device copy,
+  // so no synchronisation. The padded position of the pixel each padded pixel replicates:
+  const at::Tensor source_row = (at::arange(padded_h, index_options) - pad).clamp_(0, height - 1);
+  const at::Tensor source_col = (at::arange(padded_w, index_options) - pad).clamp_(0, width - 1);
+  const at::Tensor source = (source_row + pad).mul_(padded_w).view({padded_h, 1}) +
+                            (source_col + pad).view({1, padded_w});
+  // Replicate padding of the weights = the weights of the replicated pixel.
+  const at::Tensor padded_weights = at::replication_pad2d(weights, {pad, pad, pad, pad});
+  std::vector<at::Tensor> columns, values;
+  for (int64_t j : order) {
+    columns.push_back(source + (neighbours[j].dy * padded_w + neighbours[j].dx));
+    values.push_back(padded_weights[j]);
+  }
+  const at::Tensor row_starts = at::arange(0, nnz + 1, num_neighbours, index_options);
+  // Built valid by construction (the test checks it with the validating constructor), so the
+  // validation's passes and host synchronisations are skipped.
+  return at::_sparse_csr_tensor_unsafe(
+      row_starts, at::stack(columns, -1).view({nnz}), at::stack(values, -1).view({nnz}),
+      {padded_pixels, padded_pixels}, weights.options().layout(at::kSparseCsr));
+}
 
-  const at::Tensor weights = PamrAffinity(g, dilations);
+namespace {
+
+// Jacobi iterations as 16 multiply-adds of shifted views per step (see Pamr).
+at::Tensor PropagateWithShiftedViews(const at::Tensor& weights, const at::Tensor& mask, int steps,
+                                     const std::vector<int>& dilations) {
+  at::Tensor current = mask.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
   const int64_t height = mask.size(1);
   const int64_t width = mask.size(2);
   const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
-  std::vector<Offset> neighbours;
-  for (int d : dilations) {
-    for (Offset o : WindowOffsets(d)) {
-      if (o.dy != 0 || o.dx != 0) neighbours.push_back(o);
-    }
-  }
+  const std::vector<Offset> neighbours = Neighbours(dilations);
 
   // Jacobi iterations with two ping-pong buffers and one padded copy of the
   // mask per iteration: the neighbours are accumulated one at a time from views
@@ -152,6 +198,63 @@ at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
     std::swap(current, next);
   }
   return current;
+}
+
+
+// Jacobi iterations as one sparse-matrix product per step (see Pamr): the mask lives
+// replicate-padded and pixel-major ([padded pixels, Q]), and the matrix's padding rows copy the
+// rows of the pixels they replicate, so every product yields the next padded mask directly.
+at::Tensor PropagateWithMatrix(const at::Tensor& weights, const at::Tensor& mask, int steps,
+                               const std::vector<int>& dilations) {
+  const int64_t queries = mask.size(0), height = mask.size(1), width = mask.size(2);
+  const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
+  const int64_t padded_h = height + 2 * pad, padded_w = width + 2 * pad;
+  const at::Tensor matrix = PamrPropagationMatrix(weights, dilations);
+  at::Tensor current = at::replication_pad2d(mask.to(at::kFloat), {pad, pad, pad, pad})
+                           .reshape({queries, padded_h * padded_w})
+                           .t()
+                           .contiguous();
+  at::Tensor next = at::empty_like(current);
+  for (int step = 0; step < steps; ++step) {
+    at::mm_out(next, matrix, current);
+    std::swap(current, next);
+  }
+  return current.t()
+      .reshape({queries, padded_h, padded_w})
+      .narrow(1, pad, height)
+      .narrow(2, pad, width)
+      .contiguous();
+}
+
+}  // namespace
+
+PamrPropagation DefaultPamrPropagation(const c10::Device& device) {
+  return device.is_cuda() ? PamrPropagation::kSparseMatrix : PamrPropagation::kShiftedViews;
+}
+
+at::Tensor Pamr(const at::Tensor& guide, const at::Tensor& mask, int steps,
+                const std::vector<int>& dilations, std::optional<PamrPropagation> propagation) {
+  TORCH_CHECK(steps >= 0, "PAMR: steps must be >= 0, got ", steps);
+  TORCH_CHECK(mask.defined() && mask.dim() == 3 && at::isFloatingType(mask.scalar_type()),
+              "PAMR: expected a floating mask [Q, H, W], got ",
+              mask.defined() ? mask.sizes() : at::IntArrayRef{});
+  CheckDilations(dilations);
+  const at::Tensor g = GuideAsChw(guide);
+  TORCH_CHECK(g.size(1) == mask.size(1) && g.size(2) == mask.size(2), "PAMR: the guide ",
+              guide.sizes(), " and the mask ", mask.sizes(), " differ in size");
+  TORCH_CHECK(g.device() == mask.device(), "PAMR: the guide is on ", g.device(),
+              " but the mask on ", mask.device());
+  if (steps == 0 || mask.numel() == 0) {
+    return mask.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
+  }
+  const at::Tensor weights = PamrAffinity(g, dilations);
+  switch (propagation.value_or(DefaultPamrPropagation(mask.device()))) {
+    case PamrPropagation::kSparseMatrix:
+      return PropagateWithMatrix(weights, mask, steps, dilations);
+    case PamrPropagation::kShiftedViews:
+      break;
+  }
+  return PropagateWithShiftedViews(weights, mask, steps, dilations);
 }
 
 }  // namespace itaclip::pipeline

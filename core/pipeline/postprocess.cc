@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 namespace itaclip::pipeline {
 namespace {
@@ -38,13 +39,38 @@ at::Tensor ClassMaxOverQueries(const at::Tensor& query_probs, const std::vector<
                 num_classes, ")");
   }
   if (num_classes == num_queries) return query_probs;
-  // Zero start = the reference's product with a one-hot mask (probabilities are
-  // >= 0).
-  at::Tensor class_probs =
-      at::zeros({num_classes, query_probs.size(1), query_probs.size(2)}, query_probs.options());
+  std::vector<std::vector<int64_t>> queries_of(static_cast<size_t>(num_classes));
   for (int64_t q = 0; q < num_queries; ++q) {
-    at::Tensor target = class_probs.select(0, query_class[static_cast<size_t>(q)]);
-    at::maximum_out(target, target, query_probs.select(0, q));
+    queries_of[static_cast<size_t>(query_class[static_cast<size_t>(q)])].push_back(q);
+  }
+  // A few whole-range ops rather than one per query (a GPU pays per launch), and no index tensor
+  // (which would be a host-to-device copy): each class starts as its first query, copied in runs of
+  // consecutive classes whose first queries are consecutive (one run when every class has one name),
+  // then the other queries are folded in with a max. A class without queries stays 0, the
+  // reference's product with an all-zero one-hot row (probabilities are >= 0).
+  at::Tensor class_probs = at::empty({num_classes, query_probs.size(1), query_probs.size(2)},
+                                     query_probs.options());
+  for (int64_t c = 0; c < num_classes;) {
+    const std::vector<int64_t>& first = queries_of[static_cast<size_t>(c)];
+    if (first.empty()) {
+      class_probs[c].zero_();
+      ++c;
+      continue;
+    }
+    int64_t end = c + 1;
+    while (end < num_classes && !queries_of[static_cast<size_t>(end)].empty() &&
+           queries_of[static_cast<size_t>(end)].front() == first.front() + (end - c)) {
+      ++end;
+    }
+    class_probs.narrow(0, c, end - c).copy_(query_probs.narrow(0, first.front(), end - c));
+    c = end;
+  }
+  for (int64_t c = 0; c < num_classes; ++c) {
+    const std::vector<int64_t>& queries = queries_of[static_cast<size_t>(c)];
+    at::Tensor target = class_probs[c];
+    for (size_t i = 1; i < queries.size(); ++i) {
+      at::maximum_out(target, target, query_probs[queries[i]]);
+    }
   }
   return class_probs;
 }
@@ -54,7 +80,10 @@ void ApplyAreaThreshold(at::Tensor& class_probs, double area_thd) {
   const int64_t num_classes = class_probs.size(0);
   if (num_classes < 2) return;
   const at::Tensor labels = class_probs.argmax(0).flatten();
-  const at::Tensor counts = at::bincount(labels, /*weights=*/{}, num_classes);
+  // A scatter-add rather than at::bincount, whose CUDA version reads the largest label back to the
+  // host (a synchronisation).
+  const at::Tensor counts =
+      at::zeros({num_classes}, labels.options()).scatter_add_(0, labels, at::ones_like(labels));
   // float32 like the reference's one-hot sums (exact integers below 2^24
   // pixels), and the threshold product is rounded to float32 before the strict
   // comparison, as there.

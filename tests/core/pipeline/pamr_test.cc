@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -132,10 +133,12 @@ at::Tensor Random(std::vector<int64_t> sizes, uint64_t seed) {
   return at::randn(sizes, at::kFloat);
 }
 
-TEST(PamrTest, ConstantMaskStaysConstant) {
+class PamrPropagationTest : public ::testing::TestWithParam<PamrPropagation> {};
+
+TEST_P(PamrPropagationTest, ConstantMaskStaysConstant) {
   const at::Tensor guide = Random({1, 3, 17, 21}, 1);
   const at::Tensor mask = at::full({4, 17, 21}, 2.5f);
-  const at::Tensor out = Pamr(guide, mask, 10, {8, 16});
+  const at::Tensor out = Pamr(guide, mask, 10, {8, 16}, GetParam());
   ASSERT_EQ(out.sizes(), mask.sizes());
   EXPECT_LT((out - 2.5f).abs().max().item<float>(), 5e-5);
 }
@@ -148,13 +151,13 @@ TEST(PamrTest, WeightsAreASoftmaxOverSixteenNeighbours) {
   EXPECT_GE(w.min().item<float>(), 0.0f);
 }
 
-TEST(PamrTest, MatchesPlainLoopsOnTinyImagesWithClamping) {
+TEST_P(PamrPropagationTest, MatchesPlainLoopsOnTinyImagesWithClamping) {
   // 4x5 with dilations 1 and 2: the dilation-2 windows of most pixels leave the
   // image.
   const at::Tensor guide = Random({3, 4, 5}, 3);
   const at::Tensor mask = Random({2, 4, 5}, 4);
   for (int steps : {1, 2}) {
-    const at::Tensor out = Pamr(guide.unsqueeze(0), mask, steps, {1, 2});
+    const at::Tensor out = Pamr(guide.unsqueeze(0), mask, steps, {1, 2}, GetParam());
     const std::vector<double> expected = LoopPamr(guide, mask, steps, {1, 2});
     const at::Tensor flat = out.contiguous().view(-1);
     ASSERT_EQ(flat.numel(), static_cast<int64_t>(expected.size()));
@@ -164,7 +167,7 @@ TEST(PamrTest, MatchesPlainLoopsOnTinyImagesWithClamping) {
     }
   }
   // Dilations larger than the image clamp every off-centre read to the border.
-  const at::Tensor out = Pamr(guide, mask, 1, {8, 16});
+  const at::Tensor out = Pamr(guide, mask, 1, {8, 16}, GetParam());
   const std::vector<double> expected = LoopPamr(guide, mask, 1, {8, 16});
   const at::Tensor flat = out.contiguous().view(-1);
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -172,30 +175,30 @@ TEST(PamrTest, MatchesPlainLoopsOnTinyImagesWithClamping) {
   }
 }
 
-TEST(PamrTest, MatchesTheMaterialisingConvFormulation) {
+TEST_P(PamrPropagationTest, MatchesTheMaterialisingConvFormulation) {
   const at::Tensor guide = Random({1, 3, 20, 23}, 5);
   const at::Tensor mask = Random({6, 20, 23}, 6) * 3;
   for (const std::vector<int>& dilations : {std::vector<int>{1, 3}, std::vector<int>{8, 16}}) {
-    const at::Tensor out = Pamr(guide, mask, 4, dilations);
+    const at::Tensor out = Pamr(guide, mask, 4, dilations, GetParam());
     const at::Tensor expected = ConvReferencePamr(guide, mask.unsqueeze(0), 4, dilations)[0];
     EXPECT_LT((out - expected).abs().max().item<float>(), 1e-5) << dilations[0];
   }
 }
 
-TEST(PamrTest, LargeMaskEqualsPerQueryRuns) {
+TEST_P(PamrPropagationTest, LargeMaskEqualsPerQueryRuns) {
   // Queries are refined independently. A 48 x 130 x 1024 mask is large enough
   // for the CPU path to work in bands of rows, while a single query is
   // processed in one piece: both must agree.
   const at::Tensor guide = Random({1, 3, 130, 1024}, 12);
   const at::Tensor mask = Random({48, 130, 1024}, 13);
-  const at::Tensor out = Pamr(guide, mask, 2, {8, 16});
+  const at::Tensor out = Pamr(guide, mask, 2, {8, 16}, GetParam());
   for (int64_t q : {0, 17, 47}) {
-    const at::Tensor single = Pamr(guide, mask.narrow(0, q, 1), 2, {8, 16});
+    const at::Tensor single = Pamr(guide, mask.narrow(0, q, 1), 2, {8, 16}, GetParam());
     EXPECT_LT((out[q] - single[0]).abs().max().item<float>(), 1e-6) << q;
   }
 }
 
-TEST(PamrTest, StrongGuideEdgeKeepsRegionsApart) {
+TEST_P(PamrPropagationTest, StrongGuideEdgeKeepsRegionsApart) {
   // Left 12 columns dark, right 12 bright. The mask is 1 on the left and 0 on
   // the right. Across the edge the affinity is about -10 / (0.1 sigma) with
   // sigma <= ~5, so those weights vanish; within a side all differences are 0.
@@ -205,30 +208,92 @@ TEST(PamrTest, StrongGuideEdgeKeepsRegionsApart) {
   guide.narrow(3, 12, 12).fill_(10.0f);
   at::Tensor mask = at::zeros({1, h, w});
   mask.narrow(2, 0, 12).fill_(1.0f);
-  const at::Tensor kept = Pamr(guide, mask, 10, {1, 2});
+  const at::Tensor kept = Pamr(guide, mask, 10, {1, 2}, GetParam());
   EXPECT_LT((kept - mask).abs().max().item<float>(), 1e-4);
-  const at::Tensor mixed = Pamr(at::zeros({1, 3, h, w}), mask, 10, {1, 2});
+  const at::Tensor mixed = Pamr(at::zeros({1, 3, h, w}), mask, 10, {1, 2}, GetParam());
   EXPECT_GT((mixed - mask).abs().max().item<float>(), 0.2);
   // Column 11 (last dark column) next to the edge got brighter mass from the
   // right in the flat case.
   EXPECT_LT(mixed[0][8][11].item<float>(), 0.9f);
 }
 
-TEST(PamrTest, ZeroStepsReturnsACopy) {
+TEST_P(PamrPropagationTest, ZeroStepsReturnsACopy) {
   const at::Tensor mask = Random({2, 5, 6}, 7);
-  const at::Tensor out = Pamr(Random({3, 5, 6}, 8), mask, 0, {8, 16});
+  const at::Tensor out = Pamr(Random({3, 5, 6}, 8), mask, 0, {8, 16}, GetParam());
   EXPECT_TRUE(at::equal(out, mask));
   EXPECT_NE(out.data_ptr(), mask.data_ptr());
 }
 
-TEST(PamrTest, InputsAreNotModified) {
+TEST_P(PamrPropagationTest, InputsAreNotModified) {
   const at::Tensor guide = Random({1, 3, 6, 7}, 9);
   const at::Tensor mask = Random({3, 6, 7}, 10);
   const at::Tensor guide_copy = guide.clone();
   const at::Tensor mask_copy = mask.clone();
-  Pamr(guide, mask, 3, {1, 2});
+  Pamr(guide, mask, 3, {1, 2}, GetParam());
   EXPECT_TRUE(at::equal(guide, guide_copy));
   EXPECT_TRUE(at::equal(mask, mask_copy));
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPropagations, PamrPropagationTest,
+                         ::testing::Values(PamrPropagation::kShiftedViews,
+                                           PamrPropagation::kSparseMatrix),
+                         [](const ::testing::TestParamInfo<PamrPropagation>& info) {
+                           return info.param == PamrPropagation::kShiftedViews ? "ShiftedViews"
+                                                                               : "SparseMatrix";
+                         });
+
+TEST(PamrTest, CudaUsesTheSparseMatrixAndCpuTheShiftedViews) {
+  EXPECT_EQ(DefaultPamrPropagation(c10::Device(c10::kCUDA, 0)), PamrPropagation::kSparseMatrix);
+  EXPECT_EQ(DefaultPamrPropagation(c10::Device(c10::kCPU)), PamrPropagation::kShiftedViews);
+}
+
+TEST(PamrTest, PropagationMatrixIsTheReplicatePaddedStep) {
+  // Expected dense matrix written entry by entry from spec §5.3: padded pixel r = (py, px)
+  // replicates image pixel s = clamp(r - pad); its row holds w_j(s) at the padded position
+  // s + pad + n_j of every neighbour j (in the spec's order d=1 first).
+  const int h = 4, w = 5, pad = 2;
+  const int hp = h + 2 * pad, wp = w + 2 * pad;
+  const std::vector<int> dilations = {1, 2};
+  const at::Tensor weights = PamrAffinity(Random({3, h, w}, 14), dilations);
+  const at::Tensor matrix = PamrPropagationMatrix(weights, dilations);
+  ASSERT_EQ(matrix.layout(), at::kSparseCsr);
+  ASSERT_EQ(matrix.sizes(), (at::IntArrayRef{hp * wp, hp * wp}));
+  EXPECT_EQ(matrix.crow_indices().scalar_type(), at::kInt);
+  // The validating constructor accepts the parts: rows sorted and distinct, sizes consistent.
+  const at::TensorOptions csr = matrix.values().options().layout(at::kSparseCsr);
+  EXPECT_NO_THROW(at::sparse_csr_tensor(matrix.crow_indices(), matrix.col_indices(),
+                                        matrix.values(), matrix.sizes(), csr));
+  // Control: the same check rejects a row whose first two columns are swapped.
+  const at::Tensor swapped = matrix.col_indices().clone();
+  swapped[0] = matrix.col_indices()[1];
+  swapped[1] = matrix.col_indices()[0];
+  EXPECT_THROW(
+      at::sparse_csr_tensor(matrix.crow_indices(), swapped, matrix.values(), matrix.sizes(), csr),
+      c10::Error);
+
+  std::vector<std::pair<int, int>> neighbours;
+  for (int d : dilations) {
+    for (int dy : {-d, 0, d}) {
+      for (int dx : {-d, 0, d}) {
+        if (dy != 0 || dx != 0) neighbours.push_back({dy, dx});
+      }
+    }
+  }
+  at::Tensor expected = at::zeros({hp * wp, hp * wp});
+  const auto wa = weights.accessor<float, 3>();
+  auto e = expected.accessor<float, 2>();
+  for (int py = 0; py < hp; ++py) {
+    for (int px = 0; px < wp; ++px) {
+      const int sy = std::clamp(py - pad, 0, h - 1), sx = std::clamp(px - pad, 0, w - 1);
+      for (size_t j = 0; j < neighbours.size(); ++j) {
+        const int column = (sy + pad + neighbours[j].first) * wp + (sx + pad + neighbours[j].second);
+        e[py * wp + px][column] += wa[static_cast<int64_t>(j)][sy][sx];
+      }
+    }
+  }
+  EXPECT_TRUE(at::allclose(matrix.to_dense(), expected, 0, 0));
+  // Each row is a softmax: it sums to 1, so constants are kept.
+  EXPECT_LT((matrix.to_dense().sum(1) - 1).abs().max().item<float>(), 1e-6);
 }
 
 TEST(PamrTest, RejectsBadArguments) {
@@ -241,6 +306,8 @@ TEST(PamrTest, RejectsBadArguments) {
   EXPECT_THROW(Pamr(guide, mask, 1, {}), c10::Error);
   EXPECT_THROW(Pamr(guide, mask, 1, {8, 0}), c10::Error);
   EXPECT_THROW(Pamr(guide, mask.to(at::kInt), 1, {1}), c10::Error);
+  EXPECT_THROW(PamrPropagationMatrix(at::zeros({8, 6, 7}), {1, 2}), c10::Error);
+  EXPECT_THROW(PamrPropagationMatrix(at::zeros({16, 6, 7}, at::kDouble), {1, 2}), c10::Error);
 }
 
 }  // namespace
