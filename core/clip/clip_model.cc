@@ -12,6 +12,7 @@
 #include "core/checkpoint/load_clip.h"
 #include "core/clip/text_transformer.h"
 #include "core/clip/vision_transformer.h"
+#include "core/common/device.h"
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
 
@@ -112,8 +113,9 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
         rows_a[b - start] = order[b];
       }
       at::Tensor features =
-          TextForward(weights_, tokens.to(device()), eot.to(device())).to(at::kFloat);
-      out.index_copy_(0, rows.to(device()), features);
+          TextForward(weights_, UploadToDevice(tokens, device()), UploadToDevice(eot, device()))
+              .to(at::kFloat);
+      out.index_copy_(0, UploadToDevice(rows, device()), features);
       if (options.progress) options.progress(end, count);
     }
     return out;

@@ -17,13 +17,14 @@ struct HeadQueryKey {
   at::Tensor q, k;
 };
 
-// x + MHA(ln_1(x)), then + MLP(ln_2(x)); x is [N, L, width]. `additive_mask` may be undefined.
+// x + MHA(ln_1(x)), then + MLP(ln_2(x)); x is [N, L, width]. `causal`: the text tower's mask
+// (position i attends to 0..i).
 // When `self_self_map` is not null it also receives ITACLIP's self-self attention map of this block
 // ([N, heads, L, L], spec §1.5), computed from the same ln_1(x) and in-projection as the block's
 // own attention; when `query_key` is not null it receives that q and k. Neither changes the
 // block's output.
 at::Tensor ResidualBlockForward(const at::Tensor& x, const checkpoint::ResidualBlockWeights& block,
-                                int64_t heads, const at::Tensor& additive_mask,
+                                int64_t heads, bool causal,
                                 at::Tensor* self_self_map = nullptr,
                                 HeadQueryKey* query_key = nullptr);
 

@@ -2,12 +2,12 @@
 #include "core/clip/self_self_attention_mode.h"
 
 #include "absl/strings/str_cat.h"
-#include "core/clip/self_attention.h"
+#include "core/clip/attention_kernels.h"
 
 namespace itaclip::clip {
 
 SelfSelfAttentionMode DefaultSelfSelfAttentionMode() {
-  return AttentionOfSelfProductsIsFused() ? SelfSelfAttentionMode::kWeightedAttentions
+  return AttentionKernelsAreFused() ? SelfSelfAttentionMode::kWeightedAttentions
                                           : SelfSelfAttentionMode::kMaterialized;
 }
 

@@ -2,8 +2,6 @@
 
 #include <ATen/ATen.h>
 
-#include <limits>
-
 #include "core/clip/residual_block.h"
 #include "core/clip/transformer_ops.h"
 
@@ -17,10 +15,8 @@ at::Tensor TextForward(const checkpoint::ClipWeights& weights, const at::Tensor&
   at::Tensor x =
       (at::embedding(text.token_embedding, tokens) + text.positional_embedding.slice(0, 0, length))
           .to(dtype);
-  const at::Tensor causal_mask =
-      at::full({length, length}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
   for (const checkpoint::ResidualBlockWeights& block : text.blocks) {
-    x = ResidualBlockForward(x, block, weights.config.text_heads, causal_mask);
+    x = ResidualBlockForward(x, block, weights.config.text_heads, /*causal=*/true);
   }
   x = LayerNormFp32(x, text.ln_final_weight, text.ln_final_bias);
   const int64_t batch = x.size(0);

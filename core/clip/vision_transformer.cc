@@ -45,7 +45,7 @@ at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at
                         std::end(kItaclipMidBlocks);
     at::Tensor map;
     HeadQueryKey qk;
-    x = ResidualBlockForward(x, vision.blocks[i], heads, /*additive_mask=*/{},
+    x = ResidualBlockForward(x, vision.blocks[i], heads, /*causal=*/false,
                              is_mid && !weighted ? &map : nullptr,
                              is_mid && weighted ? &qk : nullptr);
     if (is_mid && weighted) mid_qk.push_back(std::move(qk));

@@ -40,4 +40,9 @@ void SynchronizeDevice(const c10::Device& device) {
   at::zeros({1}, at::TensorOptions().device(device)).cpu();
 }
 
+at::Tensor UploadToDevice(const at::Tensor& host, const c10::Device& device) {
+  if (device.is_cpu()) return host;
+  return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 }  // namespace itaclip

@@ -2,6 +2,7 @@
 #ifndef ITACLIP_CORE_COMMON_DEVICE_H_
 #define ITACLIP_CORE_COMMON_DEVICE_H_
 
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
@@ -20,6 +21,12 @@ c10::ScalarType DefaultComputeDtype(const c10::Device& device);
 // it; a no-op on the CPU. Implemented as a one-element device-to-host copy, which works with
 // LibTorch builds with or without CUDA headers.
 void SynchronizeDevice(const c10::Device& device);
+
+// `host` (a CPU tensor) on `device` without making the host wait for the device: on CUDA it is
+// staged in pinned memory and copied asynchronously on the current stream (a copy from pageable
+// memory may synchronise with the stream first); the caching host allocator keeps the staging
+// buffer until the copy has run, so `host` may be freed at once. On the CPU, `host` itself.
+at::Tensor UploadToDevice(const at::Tensor& host, const c10::Device& device);
 
 }  // namespace itaclip
 

@@ -60,9 +60,13 @@ at::Tensor BlurView(const at::Tensor& crops) {
   TORCH_CHECK(crops.size(2) > radius && crops.size(3) > radius, "BlurView: reflect padding of ",
               radius, " needs crops of at least ", radius + 1, " pixels per side, got ",
               crops.sizes());
-  const at::Tensor taps_tensor = GaussianTaps(kBlurKernelSize, kBlurSigma);
-  std::vector<double> taps(kBlurKernelSize);
-  for (int i = 0; i < kBlurKernelSize; ++i) taps[i] = taps_tensor[i].item<float>();
+  // The taps are computed once per process (on the CPU), not per batch of crops.
+  static const std::vector<double> taps = [] {
+    const at::Tensor taps_tensor = GaussianTaps(kBlurKernelSize, kBlurSigma);
+    std::vector<double> values(kBlurKernelSize);
+    for (int i = 0; i < kBlurKernelSize; ++i) values[i] = taps_tensor[i].item<float>();
+    return values;
+  }();
   return BlurPass(BlurPass(crops, taps, /*dim=*/3), taps, /*dim=*/2);
 }
 

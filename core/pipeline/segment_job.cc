@@ -47,8 +47,8 @@ absl::StatusOr<SegmentJob> SegmentJob::Prepare(const cv::Mat& bgr_image,
   job.params_ = params;
   job.original_height_ = bgr_image.rows;
   job.original_width_ = bgr_image.cols;
-  job.image_ = NormalizeToTensor(RescaleImage(bgr_image, params.short_side, params.long_side_limit))
-                   .to(device);
+  job.image_ =
+      NormalizeToTensor(RescaleImage(bgr_image, params.short_side, params.long_side_limit), device);
   job.windows_ = SlidingWindows(resized.height, resized.width, params.crop_size, params.stride);
   return job;
 }

@@ -4,8 +4,10 @@
 #include <c10/core/InferenceMode.h>
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/device.h"
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
 #include "core/text/prompt_templates.h"
@@ -88,11 +90,24 @@ absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
       result.embeddings, GuardTorch("description blend", [&]() -> absl::StatusOr<at::Tensor> {
         c10::InferenceMode inference;
         at::Tensor queries = ensembles.slice(0, 0, num_queries).clone();
+        // All blended queries in three whole-tensor ops (not a pair per query).
+        std::vector<int64_t> blended, descriptions;
         for (int64_t q = 0; q < num_queries; ++q) {
           const int64_t row = description_row[result.query_class[q]];
           if (row < 0) continue;
-          queries[q].mul_(1.0 - description_weight).add_(ensembles[row], description_weight);
+          blended.push_back(q);
+          descriptions.push_back(row);
         }
+        if (blended.empty()) return queries;
+        const c10::Device device = queries.device();
+        const at::Tensor blended_rows = UploadToDevice(at::tensor(blended, at::kLong), device);
+        const at::Tensor description_rows =
+            UploadToDevice(at::tensor(descriptions, at::kLong), device);
+        queries.index_copy_(0, blended_rows,
+                            queries.index_select(0, blended_rows)
+                                .mul_(1.0 - description_weight)
+                                .add_(ensembles.index_select(0, description_rows),
+                                      description_weight));
         return queries;
       }));
   return result;

@@ -1,8 +1,11 @@
 #include "core/clip/attention.h"
 
+#include "core/clip/attention_kernels.h"
+
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -30,13 +33,47 @@ TEST(SelfSelfAttentionMapTest, HandComputedTwoTokenCase) {
   EXPECT_NEAR(map[0][0][1][1].item<double>(), s + 0.5, 1e-6);
 }
 
-TEST(ScaledDotProductAttentionTest, AdditiveMaskHidesLaterKeys) {
-  at::Tensor q = at::randn({1, 1, 3, 64}), k = at::randn({1, 1, 3, 64}),
-             v = at::randn({1, 1, 3, 64});
-  at::Tensor mask = at::full({3, 3}, -INFINITY).triu_(1);
-  at::Tensor out = ScaledDotProductAttention(q, k, v, mask);
-  // The first query sees only the first key, so it returns the first value exactly.
-  EXPECT_TRUE(at::allclose(out[0][0][0], v[0][0][0], 1e-6, 1e-6));
+// softmax(q kᵀ/√d + causal) v by explicit loops in double.
+at::Tensor LoopAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                         bool causal) {
+  const int64_t length = q.size(2), d = q.size(3);
+  at::Tensor out = at::zeros_like(q, at::kDouble);
+  for (int64_t h = 0; h < q.size(1); ++h) {
+    for (int64_t i = 0; i < length; ++i) {
+      std::vector<double> w(static_cast<size_t>(length), 0.0);
+      double total = 0;
+      for (int64_t j = 0; j < length; ++j) {
+        if (causal && j > i) continue;
+        double dot = 0;
+        for (int64_t c = 0; c < d; ++c) {
+          dot += q[0][h][i][c].item<double>() * k[0][h][j][c].item<double>();
+        }
+        w[static_cast<size_t>(j)] = std::exp(dot / std::sqrt(static_cast<double>(d)));
+        total += w[static_cast<size_t>(j)];
+      }
+      for (int64_t j = 0; j < length; ++j) {
+        out[0][h][i].add_(v[0][h][j].to(at::kDouble), w[static_cast<size_t>(j)] / total);
+      }
+    }
+  }
+  return out;
+}
+
+TEST(DotProductAttentionTest, MatchesExplicitLoopsWithAndWithoutTheCausalMask) {
+  at::manual_seed(4);
+  const at::Tensor q = at::randn({1, 2, 5, 16}), k = at::randn({1, 2, 5, 16}),
+                   v = at::randn({1, 2, 5, 16});
+  for (bool causal : {false, true}) {
+    const at::Tensor out = DotProductAttention(q, k, v, causal);
+    ASSERT_EQ(out.scalar_type(), at::kFloat);
+    EXPECT_LT((out.to(at::kDouble) - LoopAttention(q, k, v, causal)).abs().max().item<double>(),
+              1e-5)
+        << "causal " << causal;
+  }
+  // The causal mask matters: the first query sees only the first key, so it returns the first
+  // value exactly; without the mask it does not.
+  EXPECT_TRUE(at::allclose(DotProductAttention(q, k, v, true)[0][0][0], v[0][0][0], 1e-6, 1e-6));
+  EXPECT_FALSE(at::allclose(DotProductAttention(q, k, v, false)[0][0][0], v[0][0][0], 1e-3, 1e-3));
 }
 
 }  // namespace

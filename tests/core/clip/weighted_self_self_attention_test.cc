@@ -9,7 +9,7 @@
 #include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
 #include "core/clip/clip_model.h"
-#include "core/clip/self_attention.h"
+#include "core/clip/attention_kernels.h"
 #include "core/clip/self_self_attention_mode.h"
 #include "core/clip/vision_transformer.h"
 #include "gtest/gtest.h"
@@ -117,7 +117,7 @@ TEST(WeightedSelfSelfModelTest, ClipModelUsesItsMode) {
 
 TEST(SelfSelfAttentionModeTest, DefaultIsWeightedExactlyWhenTheKernelIsFused) {
   EXPECT_EQ(DefaultSelfSelfAttentionMode() == SelfSelfAttentionMode::kWeightedAttentions,
-            AttentionOfSelfProductsIsFused());
+            AttentionKernelsAreFused());
 }
 
 TEST(SelfSelfAttentionModeTest, NamesRoundTripAndUnknownNamesAreRejected) {
