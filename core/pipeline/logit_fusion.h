@@ -11,7 +11,8 @@ namespace itaclip::pipeline {
 
 // view_features: [5k, 1 + rows·cols, E] for k crops, view-major (all originals, grays, blurs,
 // row-flips, column-flips: the order of MakeFiveViews). text: [Q, E] query embeddings.
-// Returns [k, Q, crop_h, crop_w] float32:
+// Returns [k, Q, crop_h, crop_w] in the features' dtype (the reference's per-crop logits are fp16
+// on CUDA, spec §1.2; float32 on the CPU):
 //   P = α·up(F̄·Tᵀ) + (1−α)/2·(unflip_rows(up(F_v·Tᵀ)) + unflip_cols(up(F_h·Tᵀ)))
 // with F̄ the mean of the first three views' per-token L2-normalised features (CLS dropped), and up
 // a bilinear upsampling (align_corners=False) of the patch grid to the crop size.

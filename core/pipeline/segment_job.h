@@ -38,11 +38,16 @@ class SegmentJob {
   // [5·(end−begin), 3, crop_h, crop_w] float32 on the device, view-major (see MakeFiveViews).
   at::Tensor CropViews(int64_t begin, int64_t end) const;
 
+  // Default bound on the upsampled crop logits ([crops, Q, crop_h, crop_w]) made at once.
+  static constexpr int64_t kDefaultFusedLogitBytes = int64_t{256} << 20;
+
   // view_features: the ViT output for CropViews(begin, begin + k), [5k, L, E]. Fuses them against
-  // `queries` and adds the crops' logits into the full-image buffer. Every crop must be added once,
-  // with the same `queries`, before Finish().
+  // `queries` and adds the crops' logits into the full-image buffer, as many crops at a time as
+  // fit in `max_fused_logit_bytes` (at least one). Every crop must be added once, with the same
+  // `queries`, before Finish().
   void AddCropFeatures(int64_t begin, const at::Tensor& view_features,
-                       const text::QueryEmbeddings& queries, int64_t patch_size);
+                       const text::QueryEmbeddings& queries, int64_t patch_size,
+                       int64_t max_fused_logit_bytes = kDefaultFusedLogitBytes);
 
   // Completes the image: the label map at the original size and, when `want_scores`, the scores.
   Segmentation Finish(const text::QueryEmbeddings& queries, bool want_scores);

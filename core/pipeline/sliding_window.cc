@@ -1,34 +1,56 @@
 #include "core/pipeline/sliding_window.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace itaclip::pipeline {
 namespace {
 
-int GridCount(int size, int crop, int stride) {
+// The [begin, end) intervals of one dimension of length `size` (see SlidingWindows).
+std::vector<std::pair<int, int>> Intervals(int size, int crop, int stride) {
   // Evaluated in 64 bits so that no combination of positive ints overflows.
   const long long span = static_cast<long long>(size) - crop + stride - 1;
-  return static_cast<int>(std::max(span, 0LL) / stride + 1);
+  const int count = static_cast<int>(std::max(span, 0LL) / stride + 1);
+  std::vector<std::pair<int, int>> intervals;
+  intervals.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const int end = static_cast<int>(std::min<long long>(1LL * stride * i + crop, size));
+    intervals.push_back({std::max(end - crop, 0), end});
+  }
+  return intervals;
+}
+
+bool ValidArguments(int height, int width, int crop, int stride) {
+  return height > 0 && width > 0 && crop > 0 && stride > 0;
+}
+
+// How many of `intervals` cover each position of [0, size).
+std::vector<float> Counts(const std::vector<std::pair<int, int>>& intervals, int size) {
+  std::vector<float> counts(static_cast<size_t>(size), 0.0f);
+  for (const auto& [begin, end] : intervals) {
+    for (int i = begin; i < end; ++i) counts[static_cast<size_t>(i)] += 1.0f;
+  }
+  return counts;
 }
 
 }  // namespace
 
 std::vector<Window> SlidingWindows(int height, int width, int crop, int stride) {
   std::vector<Window> windows;
-  if (height <= 0 || width <= 0 || crop <= 0 || stride <= 0) return windows;
-  const int rows = GridCount(height, crop, stride);
-  const int cols = GridCount(width, crop, stride);
-  windows.reserve(static_cast<size_t>(rows) * cols);
-  for (int r = 0; r < rows; ++r) {
-    const int y2 = static_cast<int>(std::min<long long>(1LL * stride * r + crop, height));
-    const int y1 = std::max(y2 - crop, 0);
-    for (int c = 0; c < cols; ++c) {
-      const int x2 = static_cast<int>(std::min<long long>(1LL * stride * c + crop, width));
-      const int x1 = std::max(x2 - crop, 0);
-      windows.push_back({y1, y2, x1, x2});
-    }
+  if (!ValidArguments(height, width, crop, stride)) return windows;
+  const std::vector<std::pair<int, int>> rows = Intervals(height, crop, stride);
+  const std::vector<std::pair<int, int>> cols = Intervals(width, crop, stride);
+  windows.reserve(rows.size() * cols.size());
+  for (const auto& [y1, y2] : rows) {
+    for (const auto& [x1, x2] : cols) windows.push_back({y1, y2, x1, x2});
   }
   return windows;
+}
+
+WindowCoverage SlidingWindowCoverage(int height, int width, int crop, int stride) {
+  if (!ValidArguments(height, width, crop, stride)) return {};
+  return {Counts(Intervals(height, crop, stride), height),
+          Counts(Intervals(width, crop, stride), width)};
 }
 
 }  // namespace itaclip::pipeline

@@ -24,6 +24,16 @@ struct Window {
 // thread-safe.
 std::vector<Window> SlidingWindows(int height, int width, int crop, int stride);
 
+// How many of SlidingWindows(height, width, crop, stride) cover each row and each column. The
+// windows are the Cartesian product of their row and column intervals, so the windows covering
+// pixel (y, x) number rows[y] * columns[x] (the overlap count that averages the slide buffer).
+// Both empty if any argument is not positive. Pure, thread-safe.
+struct WindowCoverage {
+  std::vector<float> rows;
+  std::vector<float> columns;
+};
+WindowCoverage SlidingWindowCoverage(int height, int width, int crop, int stride);
+
 }  // namespace itaclip::pipeline
 
 #endif  // ITACLIP_CORE_PIPELINE_SLIDING_WINDOW_H_

@@ -4,6 +4,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -53,24 +54,53 @@ void DeviceBatcher::Stop() {
   }
 }
 
+bool DeviceBatcher::HasWork() const {
+  if (stopping_) return true;
+  for (const auto& task : tasks_) {
+    if (task->next_crop < task->job->num_crops()) return true;
+  }
+  return false;
+}
+
 void DeviceBatcher::Run() {
   c10::InferenceMode inference;
+  std::optional<QueuedBatch> running;  // queued on the device, not yet reported
   while (true) {
+    bool stopping;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !tasks_.empty(); };
-      mu_.Await(absl::Condition(&ready));
-      if (stopping_) return;
+      // With a batch running, go on at once: queue the next one while it runs.
+      if (!running) {
+        auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return HasWork(); };
+        mu_.Await(absl::Condition(&ready));
+      }
+      stopping = stopping_;
+    }
+    if (stopping) {
+      if (running) Complete(*running);
+      return;
     }
     if (options_.before_batch) options_.before_batch();
     DropCancelled();
-    std::vector<Slice> batch;
+    std::vector<Slice> slices;
     {
       absl::MutexLock lock(&mu_);
-      batch = FormBatch();
+      slices = FormBatch();
     }
-    if (!batch.empty()) RunBatch(batch);
+    std::optional<QueuedBatch> queued;
+    if (!slices.empty()) queued = Queue(std::move(slices));
+    // Report the older batch first: a task's last crops may be in the newer one.
+    if (running) {
+      Complete(*running);
+      running.reset();
+    }
+    if (queued) {
+      if (queued->done.Reached()) {
+        Complete(*queued);  // always on the CPU
+      } else {
+        running = std::move(queued);
+      }
+    }
   }
 }
 
@@ -114,45 +144,66 @@ std::vector<DeviceBatcher::Slice> DeviceBatcher::FormBatch() {
   return batch;
 }
 
-void DeviceBatcher::RunBatch(const std::vector<Slice>& batch) {
-  const absl::Time start = absl::Now();
-  int64_t crops = 0;
+DeviceBatcher::QueuedBatch DeviceBatcher::Queue(std::vector<Slice> slices) {
+  QueuedBatch batch;
+  batch.queued_at = absl::Now();
+  batch.slices = std::move(slices);
   const int64_t patch = model_.config().patch_size;
-  absl::Status status = GuardTorch("device batch", [&]() -> absl::Status {
+  batch.status = GuardTorch("device batch", [&]() -> absl::Status {
     std::vector<at::Tensor> inputs;
-    inputs.reserve(batch.size());
-    for (const Slice& slice : batch) {
+    inputs.reserve(batch.slices.size());
+    for (const Slice& slice : batch.slices) {
       inputs.push_back(slice.task->job->CropViews(slice.begin, slice.end));
-      crops += slice.end - slice.begin;
+      batch.crops += slice.end - slice.begin;
     }
     absl::StatusOr<at::Tensor> features =
         model_.EncodeImages(inputs.size() == 1 ? inputs.front() : at::cat(inputs, 0));
     if (!features.ok()) return features.status();
     // Each call's views are contiguous in the batch (CropViews is view-major per call).
     int64_t offset = 0;
-    for (const Slice& slice : batch) {
+    for (const Slice& slice : batch.slices) {
       const int64_t views = 5 * (slice.end - slice.begin);
       slice.task->job->AddCropFeatures(slice.begin, features->narrow(0, offset, views),
                                        *slice.task->queries, patch);
       offset += views;
     }
-    SynchronizeDevice(model_.device());  // so that the model time is the device's
+    batch.done = DeviceMarker::Record(model_.device());
     return absl::OkStatus();
   });
-  const double batch_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  if (options_.on_batch) options_.on_batch(static_cast<int>(crops), static_cast<int>(batch.size()));
+  return batch;
+}
+
+void DeviceBatcher::Complete(QueuedBatch& batch) {
+  if (batch.status.ok()) {
+    batch.status = GuardTorch("device batch", [&]() -> absl::Status {
+      batch.done.Wait();
+      return absl::OkStatus();
+    });
+  }
+  const absl::Time now = absl::Now();
+  // The device worked on this batch from when it was queued or the previous one finished,
+  // whichever is later (the previous one may still have been running when this one was queued).
+  const double batch_ms =
+      absl::ToDoubleMilliseconds(now - std::max(batch.queued_at, device_idle_since_));
+  device_idle_since_ = now;
+  if (options_.on_batch) {
+    options_.on_batch(static_cast<int>(batch.crops), static_cast<int>(batch.slices.size()));
+  }
 
   std::vector<std::pair<std::shared_ptr<SegmentTask>, absl::Status>> finished;
   {
     absl::MutexLock lock(&mu_);
-    for (const Slice& slice : batch) {
+    for (const Slice& slice : batch.slices) {
+      // A task dropped (cancelled) while its batch ran has been reported already.
+      const auto it = std::find(tasks_.begin(), tasks_.end(), slice.task);
+      if (it == tasks_.end()) continue;
       SegmentTask& task = *slice.task;
       task.model_ms += batch_ms * static_cast<double>(slice.end - slice.begin) /
-                       static_cast<double>(std::max<int64_t>(crops, 1));
+                       static_cast<double>(std::max<int64_t>(batch.crops, 1));
       const bool done = task.next_crop == task.job->num_crops();
-      if (!status.ok() || done) {
-        finished.emplace_back(slice.task, status);
-        tasks_.erase(std::find(tasks_.begin(), tasks_.end(), slice.task));
+      if (!batch.status.ok() || done) {
+        finished.emplace_back(slice.task, batch.status);
+        tasks_.erase(it);
       }
     }
   }

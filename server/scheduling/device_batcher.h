@@ -2,6 +2,11 @@
 // (crops of the same size, oldest call first, bounded by max_batch_crops and a memory budget), so
 // concurrent requests share device passes; the ViT does not depend on the vocabulary, so calls with
 // different vocabularies share batches too. Between batches it drops calls whose token has fired.
+//
+// The thread does not wait for the device after each batch: it queues batch N, then waits for
+// batch N-1 (a DeviceMarker) and reports it, so on CUDA the next batch is always queued while one
+// runs and the host never stalls the device. On the CPU a batch is done when queued and is
+// reported at once.
 #ifndef ITACLIP_SERVER_SCHEDULING_DEVICE_BATCHER_H_
 #define ITACLIP_SERVER_SCHEDULING_DEVICE_BATCHER_H_
 
@@ -9,10 +14,14 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/clip/clip_model.h"
+#include "core/common/device_marker.h"
 #include "server/scheduling/segment_task.h"
 
 namespace itaclip::server {
@@ -47,18 +56,32 @@ class DeviceBatcher {
     std::shared_ptr<SegmentTask> task;
     int64_t begin, end;
   };
+  // A batch whose work is queued on the device.
+  struct QueuedBatch {
+    std::vector<Slice> slices;
+    int64_t crops = 0;
+    absl::Time queued_at;
+    absl::Status status;  // an error raised while queuing it
+    DeviceMarker done;    // reached when the device has run it
+  };
 
   void Run();
+  // Whether a task has crops not yet queued (or the batcher is stopping).
+  bool HasWork() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Removes and reports the tasks whose token fired. Device thread only.
   void DropCancelled();
   std::vector<Slice> FormBatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RunBatch(const std::vector<Slice>& batch);
+  // Queues the ViT pass and the logit fusion of `slices` on the device; does not wait for them.
+  QueuedBatch Queue(std::vector<Slice> slices);
+  // Waits until `batch` has run, then accounts its time and reports the tasks it finished.
+  void Complete(QueuedBatch& batch);
 
   const clip::ClipModel& model_;
   const DeviceBatcherOptions options_;
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<SegmentTask>> tasks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time device_idle_since_;  // when the last completed batch finished; device thread only
   std::thread thread_;
 };
 

@@ -1,4 +1,5 @@
 #include "core/common/device.h"
+#include "core/common/device_marker.h"
 
 #include <ATen/ATen.h>
 
@@ -43,6 +44,30 @@ TEST(DeviceMemoryTest, CpuHasNoDeviceMemoryButAResidentPeak) {
   // Touch 64 MiB: the process's peak resident size must reach at least that.
   at::Tensor block = at::ones({16 << 20}, at::kFloat);
   EXPECT_GE(PeakResidentBytes(), block.nbytes());
+}
+
+TEST(DeviceTest, UploadToTheCpuIsTheTensorItself) {
+  const at::Tensor host = at::arange(6, at::kFloat);
+  const at::Tensor same = UploadToDevice(host, c10::Device(c10::kCPU));
+  EXPECT_EQ(same.data_ptr(), host.data_ptr());
+}
+
+TEST(DeviceMarkerTest, CpuWorkIsDoneWhenQueuedSoMarkersAreReachedAtOnce) {
+  EXPECT_TRUE(DeviceMarker().Reached());
+  const DeviceMarker marker = DeviceMarker::Record(c10::Device(c10::kCPU));
+  EXPECT_TRUE(marker.Reached());
+  marker.Wait();  // returns at once
+}
+
+TEST(DeviceMarkerTest, CudaMarkersAreReachedAfterTheQueuedWork) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this LibTorch build";
+  const c10::Device cuda(c10::kCUDA, 0);
+  at::Tensor x = at::randn({4096, 4096}, at::TensorOptions().device(cuda));
+  for (int i = 0; i < 8; ++i) x = at::matmul(x, x).div_(4096);
+  const DeviceMarker marker = DeviceMarker::Record(cuda);
+  marker.Wait();
+  EXPECT_TRUE(marker.Reached());
+  EXPECT_TRUE(at::isfinite(x).all().item<bool>());
 }
 
 }  // namespace

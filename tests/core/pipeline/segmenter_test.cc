@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/pipeline/preset_file.h"
+#include "core/pipeline/segment_job.h"
 #include "core/text/bpe_tokenizer.h"
 #include "core/text/class_file.h"
 #include "core/text/prompt_templates.h"
@@ -97,6 +98,26 @@ TEST_F(SegmenterTest, CropBatchSizeDoesNotChangeTheResult) {
   auto b = Segmenter(*model_, all_at_once).Segment(image, *queries_, Params(), true);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_LT((a->scores - b->scores).abs().max().item<double>(), 1e-5);
+}
+
+TEST_F(SegmenterTest, FusingCropsOneAtATimeDoesNotChangeTheResult) {
+  // AddCropFeatures bounds the upsampled logits it makes at once; a bound below one crop fuses the
+  // crops one by one, which must give what fusing the whole batch at once gives.
+  const cv::Mat image = Image(320, 240);
+  const int64_t patch = model_->config().patch_size;
+  Segmentation results[2];
+  const int64_t budgets[2] = {1, SegmentJob::kDefaultFusedLogitBytes};
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<SegmentJob> job = SegmentJob::Prepare(image, Params(), patch, model_->device());
+    ASSERT_TRUE(job.ok()) << job.status();
+    ASSERT_GT(job->num_crops(), 2);
+    absl::StatusOr<at::Tensor> features = model_->EncodeImages(job->CropViews(0, job->num_crops()));
+    ASSERT_TRUE(features.ok()) << features.status();
+    job->AddCropFeatures(0, *features, *queries_, patch, budgets[i]);
+    results[i] = job->Finish(*queries_, /*want_scores=*/true);
+  }
+  EXPECT_LT((results[0].scores - results[1].scores).abs().max().item<double>(), 1e-6);
+  EXPECT_EQ(cv::countNonZero(results[0].labels != results[1].labels), 0);
 }
 
 TEST_F(SegmenterTest, StopsWhenTheCallerCancels) {

@@ -45,6 +45,33 @@ TEST(SlidingWindowsTest, SpecCounts) {
   ExpectValidLayout(windows, 560, 1120, 224, 13, 33);
 }
 
+TEST(SlidingWindowCoverageTest, RowTimesColumnCountEqualsTheWindowsCoveringEachPixel) {
+  // Counted window by window over SlidingWindows, including one- and two-window dimensions and the
+  // snapped last windows.
+  const int sizes[][4] = {{336, 448, 224, 28}, {448, 597, 224, 28}, {100, 230, 224, 28},
+                          {30, 31, 7, 5},      {9, 9, 9, 9},        {12, 40, 5, 5}};
+  for (const auto& s : sizes) {
+    const int h = s[0], w = s[1], crop = s[2], stride = s[3];
+    std::vector<int> counted(static_cast<size_t>(h) * w, 0);
+    for (const Window& win : SlidingWindows(h, w, crop, stride)) {
+      for (int y = win.y1; y < win.y2; ++y) {
+        for (int x = win.x1; x < win.x2; ++x) ++counted[static_cast<size_t>(y) * w + x];
+      }
+    }
+    const WindowCoverage coverage = SlidingWindowCoverage(h, w, crop, stride);
+    ASSERT_EQ(coverage.rows.size(), static_cast<size_t>(h));
+    ASSERT_EQ(coverage.columns.size(), static_cast<size_t>(w));
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        ASSERT_EQ(coverage.rows[static_cast<size_t>(y)] * coverage.columns[static_cast<size_t>(x)],
+                  static_cast<float>(counted[static_cast<size_t>(y) * w + x]))
+            << h << "x" << w << " at " << y << "," << x;
+      }
+    }
+  }
+  EXPECT_TRUE(SlidingWindowCoverage(0, 5, 3, 1).rows.empty());
+}
+
 TEST(SlidingWindowsTest, PositionsWorkedByHand) {
   // h = 336: y1 = 0, 28, 56, 84 and then 112 (4 * 28 = 112, 112 + 224 = 336 =
   // h, not snapped). w = 597: grids 15; c = 14 gives x1 = 392, x2 = min(616,

@@ -39,15 +39,19 @@ TEST(DeviceGateTest, AClosedGateHoldsTheNextBatchUntilOpened) {
 TEST(DeviceGateTest, OpenThenCloseReleasesTheHeldBatchAndHoldsTheNext) {
   DeviceGate gate;
   gate.Close();
-  absl::Notification first_passed;
+  absl::Notification first_passed, closed_again;
   std::thread device([&] {
     gate.Hook()();
     first_passed.Notify();
+    // The next batch comes after the test has closed the gate again (without this, a thread that
+    // wakes between Open() and Close() would let it through the still-open gate).
+    closed_again.WaitForNotification();
     gate.Hook()();
   });
   ASSERT_TRUE(gate.WaitUntilBlocked());
   gate.Open();
   gate.Close();  // before the device thread may even have woken up
+  closed_again.Notify();
   first_passed.WaitForNotification();
   ASSERT_TRUE(gate.WaitUntilBlocked());  // the second batch, not a stale state of the first
   EXPECT_EQ(gate.batches_passed(), 1);
