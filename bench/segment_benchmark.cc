@@ -1,13 +1,19 @@
-// Benchmark of the in-process pipeline: builds a vocabulary's text embeddings and segments a
-// synthetic image of a given size with a preset, then prints ms per image, crops per second,
-// images per second and peak memory. Core-only (no image codecs), so it also runs on the GPU
+// Benchmark of the in-process pipeline. For each preset (--preset a,b,...) it builds the preset's
+// vocabulary's text embeddings, then segments a synthetic image of each size (--image_size
+// WxH,...), and prints ms per image, images/s, crops/s, the stage split, peak memory and the ATen
+// ops dispatched per image (a proxy for CUDA kernel launches, bench/op_counter.h); the same for the
+// text side; and PAMR's two propagations side by side. Ends with a table of every figure. One
+// model load for the whole matrix. Core-only (no image codecs), so it also runs on the GPU
 // machine. Without --model it uses random weights of the full ViT-B/16 shape.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <memory>
 #include <opencv2/core.hpp>
 #include <string>
@@ -17,6 +23,7 @@
 #include "absl/flags/parse.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "core/checkpoint/assemble_clip_weights.h"
@@ -36,14 +43,21 @@
 #include "core/text/class_file.h"
 #include "core/text/prompt_templates.h"
 #include "core/text/text_embedder.h"
+#include "bench/op_counter.h"
+#include "core/pipeline/pamr.h"
 
-ABSL_FLAG(std::string, preset, "voc21", "preset name (configs/presets/NAME.conf)");
-ABSL_FLAG(std::string, image_size, "640x480", "synthetic image size, WIDTHxHEIGHT");
+ABSL_FLAG(std::string, preset, "voc21",
+          "preset names (configs/presets/NAME.conf), comma-separated");
+ABSL_FLAG(std::string, image_size, "640x480",
+          "synthetic image sizes, WIDTHxHEIGHT, comma-separated");
 ABSL_FLAG(std::string, model, "", "checkpoint; empty: random weights of --random_shape");
 ABSL_FLAG(std::string, random_shape, "vit-b-16", "vit-b-16 or tiny (without --model)");
 ABSL_FLAG(std::string, bpe, "", "BPE vocabulary file (required)");
-ABSL_FLAG(std::string, classes, "", "class file (default: configs/classes/PRESET.txt)");
-ABSL_FLAG(std::string, descriptions, "", "optional description file");
+ABSL_FLAG(std::string, classes, "",
+          "class file (default: configs/classes/PRESET.txt); only with a single preset");
+ABSL_FLAG(std::string, descriptions, "",
+          "optional description file, or a folder holding PRESET_definitions.txt or "
+          "PRESET_synonyms.txt (the published names) for each preset");
 ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
           "folder with presets/, templates/, classes/");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or cuda:N");
@@ -53,13 +67,23 @@ ABSL_FLAG(int, iterations, 2, "timed images after one warm-up image (0: time the
 ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: all cores)");
 ABSL_FLAG(int, batch_memory_mb, 1024, "activation budget of one ViT batch, MiB");
 ABSL_FLAG(int, max_crops_per_batch, 64, "upper bound on crops per ViT batch");
-ABSL_FLAG(bool, text, true, "also time the vocabulary's text embeddings");
+ABSL_FLAG(bool, text, true, "print the text side's figures (the embeddings are built anyway)");
+ABSL_FLAG(bool, pamr_compare, true,
+          "also time PAMR's two propagations on a random mask of each preset's queries at each "
+          "image size");
+ABSL_FLAG(std::string, pamr, "",
+          "PAMR propagation of the segmented images: shifted_views or sparse_matrix (empty: the "
+          "device's default)");
+ABSL_FLAG(bool, count_ops, true, "count the ATen ops dispatched per image and per vocabulary");
 ABSL_FLAG(std::string, compare_device, "",
           "also segment the image on this device (e.g. cpu) with the same weights in its default "
           "dtype, and print the label agreement and the largest score difference");
 
 namespace itaclip {
 namespace {
+
+using bench::OpCounter;
+using bench::OpCounts;
 
 absl::StatusOr<clip::SelfSelfAttentionMode> AttentionMode() {
   const std::string text = absl::GetFlag(FLAGS_attention);
@@ -141,89 +165,259 @@ absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vo
   return absl::OkStatus();
 }
 
+bool IsDirectory(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool IsFile(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+// --descriptions for `preset`: the file itself, or the preset's published file in the folder.
+absl::StatusOr<std::string> DescriptionsFor(const std::string& preset) {
+  const std::string flag = absl::GetFlag(FLAGS_descriptions);
+  if (flag.empty() || !IsDirectory(flag)) return flag;
+  for (const char* suffix : {"_definitions.txt", "_synonyms.txt"}) {
+    const std::string path = absl::StrCat(flag, "/", preset, suffix);
+    if (IsFile(path)) return path;
+  }
+  return absl::NotFoundError(absl::StrCat("--descriptions ", flag, " has no ", preset,
+                                          "_definitions.txt or ", preset, "_synonyms.txt"));
+}
+
+const char* PropagationName(pipeline::PamrPropagation propagation) {
+  return propagation == pipeline::PamrPropagation::kSparseMatrix ? "sparse_matrix"
+                                                                  : "shifted_views";
+}
+
+absl::StatusOr<std::optional<pipeline::PamrPropagation>> PamrPropagationFlag() {
+  const std::string name = absl::GetFlag(FLAGS_pamr);
+  if (name.empty()) return std::nullopt;
+  if (name == "shifted_views") return pipeline::PamrPropagation::kShiftedViews;
+  if (name == "sparse_matrix") return pipeline::PamrPropagation::kSparseMatrix;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--pamr must be shifted_views or sparse_matrix, not \"", name, "\""));
+}
+
+// One row of the closing table.
+struct Row {
+  std::string preset, image;
+  double ms = 0, preprocess_ms = 0, model_ms = 0, postprocess_ms = 0;
+  size_t crops = 0;
+  double peak_device_mib = 0;
+  std::optional<OpCounts> ops;
+};
+
+struct TextRow {
+  std::string preset;
+  int64_t prompts = 0;
+  double ms = 0, peak_device_mib = 0;
+  std::optional<OpCounts> ops;
+};
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+std::string OpsText(const std::optional<OpCounts>& ops) {
+  if (!ops) return "-";
+  return absl::StrCat(ops->compute_ops, " ops, ", ops->scalar_reads, " scalar reads");
+}
+
+// PAMR alone on a random [Q, H, W] mask and the image as guide, with both propagations.
+absl::Status ComparePamr(const std::string& preset, const cv::Size& size, int64_t queries,
+                         const pipeline::PipelineParams& params, c10::Device device) {
+  c10::InferenceMode inference;
+  at::manual_seed(7);
+  const at::TensorOptions options = at::TensorOptions().device(device);
+  const at::Tensor guide = at::randn({1, 3, size.height, size.width}, options);
+  const at::Tensor mask = at::randn({queries, size.height, size.width}, options);
+  double ms[2] = {0, 0};
+  at::Tensor out[2];
+  const pipeline::PamrPropagation kinds[2] = {pipeline::PamrPropagation::kShiftedViews,
+                                              pipeline::PamrPropagation::kSparseMatrix};
+  for (int round = 0; round < 2; ++round) {  // the first round warms up
+    for (int i = 0; i < 2; ++i) {
+      SynchronizeDevice(device);
+      const absl::Time start = absl::Now();
+      out[i] = pipeline::Pamr(guide, mask, params.pamr_steps, params.pamr_dilations, kinds[i]);
+      SynchronizeDevice(device);
+      ms[i] = absl::ToDoubleMilliseconds(absl::Now() - start);
+    }
+  }
+  std::printf(
+      "PAMR preset=%s image=%dx%d queries=%lld steps=%d shifted_views_ms=%.1f "
+      "sparse_matrix_ms=%.1f max_diff=%.3g default=%s\n",
+      preset.c_str(), size.width, size.height, static_cast<long long>(queries), params.pamr_steps,
+      ms[0], ms[1], (out[0] - out[1]).abs().max().item<double>(),
+      PropagationName(pipeline::DefaultPamrPropagation(device)));
+  return absl::OkStatus();
+}
+
 absl::Status Run() {
   ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
   ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   const std::string configs = absl::GetFlag(FLAGS_configs);
-  const std::string preset = absl::GetFlag(FLAGS_preset);
-  ASSIGN_OR_RETURN(pipeline::PipelineParams params,
-                   pipeline::LoadPreset(configs + "/presets", preset));
-  ASSIGN_OR_RETURN(cv::Size size, ParseSize(absl::GetFlag(FLAGS_image_size)));
-  std::string classes = absl::GetFlag(FLAGS_classes);
-  if (classes.empty()) classes = configs + "/classes/" + preset + ".txt";
-  ASSIGN_OR_RETURN(text::VocabularySpec vocabulary,
-                   text::LoadVocabularySpec(classes, absl::GetFlag(FLAGS_descriptions),
-                                            params.background_first));
+  const std::vector<std::string> presets =
+      absl::StrSplit(absl::GetFlag(FLAGS_preset), ',', absl::SkipEmpty());
+  std::vector<cv::Size> sizes;
+  for (absl::string_view text :
+       absl::StrSplit(absl::GetFlag(FLAGS_image_size), ',', absl::SkipEmpty())) {
+    ASSIGN_OR_RETURN(cv::Size size, ParseSize(std::string(text)));
+    sizes.push_back(size);
+  }
+  if (presets.empty() || sizes.empty()) {
+    return absl::InvalidArgumentError("--preset and --image_size need at least one value each");
+  }
+  if (!absl::GetFlag(FLAGS_classes).empty() && presets.size() != 1) {
+    return absl::InvalidArgumentError("--classes needs a single --preset");
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> templates,
                    text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
   ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
                    text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
   ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> model, MakeModel(device));
-
-  const cv::Size resized = pipeline::RescaledSize(size, params.short_side, params.long_side_limit);
-  const size_t crops =
-      pipeline::SlidingWindows(resized.height, resized.width, params.crop_size, params.stride)
-          .size();
-  int64_t names = 0, descriptions = 0;
-  for (const text::ClassSpec& c : vocabulary.classes) {
-    names += static_cast<int64_t>(c.names.size());
-    descriptions += c.description.empty() ? 0 : 1;
-  }
   const std::string attention(clip::SelfSelfAttentionModeName(model->attention_mode()));
-  std::printf("device=%s dtype=%s threads=%d attention=%s model=%s\n", device.str().c_str(),
-              c10::toString(model->dtype()), at::get_num_threads(), attention.c_str(),
-              model->config().DebugString().c_str());
-  std::printf(
-      "preset=%s image=%dx%d resized=%dx%d crops=%zu vit_passes=%zu queries=%lld classes=%zu\n",
-      preset.c_str(), size.width, size.height, resized.width, resized.height, crops, 5 * crops,
-      static_cast<long long>(names), vocabulary.classes.size());
-
-  text::TextEmbedder embedder(*model, tokenizer, templates);
-  absl::Time start = absl::Now();
-  ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
-                   embedder.Embed(vocabulary, params.def_coefficient));
-  SynchronizeDevice(device);
-  const double text_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  if (absl::GetFlag(FLAGS_text)) {
-    const int64_t prompts = (names + descriptions) * static_cast<int64_t>(templates.size());
-    std::printf(
-        "text: %lld names + %lld descriptions x %zu templates = %lld prompts: %.1f ms "
-        "(%.0f prompts/s)\n",
-        static_cast<long long>(names), static_cast<long long>(descriptions), templates.size(),
-        static_cast<long long>(prompts), text_ms, prompts / (text_ms / 1000.0));
-  }
-
   pipeline::SegmenterOptions options;
   options.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
   options.max_crops_per_batch = absl::GetFlag(FLAGS_max_crops_per_batch);
+  ASSIGN_OR_RETURN(options.pamr_propagation, PamrPropagationFlag());
   pipeline::Segmenter segmenter(*model, options);
-  const cv::Mat image = SyntheticImage(size);
-  ResetPeakDeviceMemory(device);
-  std::vector<double> totals;
-  for (int i = 0; i <= absl::GetFlag(FLAGS_iterations); ++i) {
-    start = absl::Now();
-    ASSIGN_OR_RETURN(pipeline::Segmentation result,
-                     segmenter.Segment(image, queries, params, /*want_scores=*/false));
+  const pipeline::PamrPropagation propagation =
+      options.pamr_propagation.value_or(pipeline::DefaultPamrPropagation(device));
+  std::printf("device=%s dtype=%s threads=%d attention=%s pamr=%s model=%s\n",
+              device.str().c_str(), c10::toString(model->dtype()), at::get_num_threads(),
+              attention.c_str(), PropagationName(propagation),
+              model->config().DebugString().c_str());
+  std::optional<OpCounter> counter;
+  if (absl::GetFlag(FLAGS_count_ops)) counter.emplace();
+  std::vector<Row> rows;
+  std::vector<TextRow> text_rows;
+
+  for (const std::string& preset : presets) {
+    ASSIGN_OR_RETURN(pipeline::PipelineParams params,
+                     pipeline::LoadPreset(configs + "/presets", preset));
+    std::string classes = absl::GetFlag(FLAGS_classes);
+    if (classes.empty()) classes = configs + "/classes/" + preset + ".txt";
+    ASSIGN_OR_RETURN(const std::string descriptions, DescriptionsFor(preset));
+    ASSIGN_OR_RETURN(text::VocabularySpec vocabulary,
+                     text::LoadVocabularySpec(classes, descriptions, params.background_first));
+    int64_t names = 0, described = 0;
+    for (const text::ClassSpec& c : vocabulary.classes) {
+      names += static_cast<int64_t>(c.names.size());
+      described += c.description.empty() ? 0 : 1;
+    }
+
+    text::TextEmbedder embedder(*model, tokenizer, templates);
+    ResetPeakDeviceMemory(device);
+    if (counter) counter->Reset();
+    absl::Time start = absl::Now();
+    ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
+                     embedder.Embed(vocabulary, params.def_coefficient));
     SynchronizeDevice(device);
-    const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-    std::printf("%s: %.1f ms (preprocess %.1f, model %.1f, postprocess %.1f)\n",
-                i == 0 ? "warm-up" : "image", ms, result.timings.preprocess_ms,
-                result.timings.model_ms, result.timings.postprocess_ms);
-    // With --iterations 0 the warm-up image is the only measurement.
-    if (i > 0 || absl::GetFlag(FLAGS_iterations) == 0) totals.push_back(ms);
+    TextRow text_row;
+    text_row.preset = preset;
+    text_row.ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+    if (counter) text_row.ops = counter->counts();
+    text_row.peak_device_mib = Mib(GetDeviceMemoryStats(device).peak_allocated_bytes);
+    // Every name, and every description that is blended (not the background's), x templates.
+    const bool background_described =
+        params.background_first && !vocabulary.classes.front().description.empty();
+    text_row.prompts = (names + described - (background_described ? 1 : 0)) *
+                       static_cast<int64_t>(templates.size());
+    if (absl::GetFlag(FLAGS_text)) {
+      std::printf(
+          "TEXT preset=%s classes=%zu names=%lld descriptions=%lld templates=%zu prompts=%lld "
+          "ms=%.1f prompts_per_s=%.0f peak_device_mib=%.0f ops=%s\n",
+          preset.c_str(), vocabulary.classes.size(), static_cast<long long>(names),
+          static_cast<long long>(described - (background_described ? 1 : 0)), templates.size(),
+          static_cast<long long>(text_row.prompts), text_row.ms,
+          text_row.prompts / (text_row.ms / 1000.0), text_row.peak_device_mib,
+          OpsText(text_row.ops).c_str());
+      text_rows.push_back(text_row);
+    }
+
+    for (const cv::Size& size : sizes) {
+      const cv::Size resized =
+          pipeline::RescaledSize(size, params.short_side, params.long_side_limit);
+      Row row;
+      row.preset = preset;
+      row.image = absl::StrCat(size.width, "x", size.height);
+      row.crops =
+          pipeline::SlidingWindows(resized.height, resized.width, params.crop_size, params.stride)
+              .size();
+      const cv::Mat image = SyntheticImage(size);
+      std::vector<double> totals, preprocess, model_ms, postprocess;
+      for (int i = 0; i <= absl::GetFlag(FLAGS_iterations); ++i) {
+        ResetPeakDeviceMemory(device);
+        if (counter) counter->Reset();
+        start = absl::Now();
+        ASSIGN_OR_RETURN(pipeline::Segmentation result,
+                         segmenter.Segment(image, queries, params, /*want_scores=*/false));
+        SynchronizeDevice(device);
+        const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+        if (counter) row.ops = counter->counts();
+        row.peak_device_mib = std::max(row.peak_device_mib,
+                                       Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
+        std::printf("%s %s %dx%d: %.1f ms (preprocess %.1f, model %.1f, postprocess %.1f)\n",
+                    i == 0 ? "warm-up" : "image", preset.c_str(), size.width, size.height, ms,
+                    result.timings.preprocess_ms, result.timings.model_ms,
+                    result.timings.postprocess_ms);
+        // With --iterations 0 the warm-up image is the only measurement.
+        if (i > 0 || absl::GetFlag(FLAGS_iterations) == 0) {
+          totals.push_back(ms);
+          preprocess.push_back(result.timings.preprocess_ms);
+          model_ms.push_back(result.timings.model_ms);
+          postprocess.push_back(result.timings.postprocess_ms);
+        }
+      }
+      row.ms = Median(totals);
+      row.preprocess_ms = Median(preprocess);
+      row.model_ms = Median(model_ms);
+      row.postprocess_ms = Median(postprocess);
+      std::printf(
+          "RESULT preset=%s image=%s resized=%dx%d crops=%zu vit_passes=%zu queries=%lld "
+          "device=%s attention=%s pamr=%s ms_per_image=%.1f images_per_s=%.3f crops_per_s=%.1f "
+          "preprocess_ms=%.1f model_ms=%.1f postprocess_ms=%.1f peak_rss_mib=%.0f "
+          "peak_device_mib=%.0f ops_per_image=%s\n",
+          preset.c_str(), row.image.c_str(), resized.width, resized.height, row.crops,
+          5 * row.crops, static_cast<long long>(names), device.str().c_str(), attention.c_str(),
+          PropagationName(propagation),
+          row.ms, 1000.0 / row.ms, row.crops / (row.ms / 1000.0), row.preprocess_ms, row.model_ms,
+          row.postprocess_ms, Mib(PeakResidentBytes()), row.peak_device_mib,
+          OpsText(row.ops).c_str());
+      rows.push_back(row);
+      if (absl::GetFlag(FLAGS_pamr_compare) && params.pamr_steps > 0) {
+        RETURN_IF_ERROR(ComparePamr(preset, size, queries.embeddings.size(0), params, device));
+      }
+      if (!absl::GetFlag(FLAGS_compare_device).empty()) {
+        RETURN_IF_ERROR(CompareDevices(image, vocabulary, templates, tokenizer, params, *model,
+                                       queries, segmenter));
+      }
+    }
   }
-  if (!absl::GetFlag(FLAGS_compare_device).empty()) {
-    RETURN_IF_ERROR(CompareDevices(image, vocabulary, templates, tokenizer, params, *model, queries,
-                                   segmenter));
+
+  std::printf("\n| preset | image | crops | ms/image | images/s | crops/s | preprocess / model / "
+              "postprocess ms | peak device MiB | ops per image |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (const Row& r : rows) {
+    std::printf("| %s | %s | %zu | %.1f | %.2f | %.0f | %.1f / %.1f / %.1f | %.0f | %s |\n",
+                r.preset.c_str(), r.image.c_str(), r.crops, r.ms, 1000.0 / r.ms,
+                r.crops / (r.ms / 1000.0), r.preprocess_ms, r.model_ms, r.postprocess_ms,
+                r.peak_device_mib, OpsText(r.ops).c_str());
   }
-  std::sort(totals.begin(), totals.end());
-  const double median = totals.empty() ? 0 : totals[totals.size() / 2];
-  std::printf(
-      "RESULT preset=%s image=%dx%d device=%s attention=%s ms_per_image=%.1f images_per_s=%.3f "
-      "crops_per_s=%.1f peak_rss_mib=%.0f peak_device_mib=%.0f\n",
-      preset.c_str(), size.width, size.height, device.str().c_str(), attention.c_str(), median,
-      1000.0 / median, crops / (median / 1000.0), Mib(PeakResidentBytes()),
-      Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
+  if (!text_rows.empty()) {
+    std::printf("\n| vocabulary | prompts | ms | prompts/s | peak device MiB | ops |\n"
+                "|---|---|---|---|---|---|\n");
+    for (const TextRow& t : text_rows) {
+      std::printf("| %s | %lld | %.1f | %.0f | %.0f | %s |\n", t.preset.c_str(),
+                  static_cast<long long>(t.prompts), t.ms, t.prompts / (t.ms / 1000.0),
+                  t.peak_device_mib, OpsText(t.ops).c_str());
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -30,6 +30,7 @@ ABSL_DECLARE_FLAG(bool, definitions);
 ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::vector<std::string>, set);
 ABSL_DECLARE_FLAG(std::string, image);
+ABSL_DECLARE_FLAG(std::string, raw_image_size);
 ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(std::string, scores);
 ABSL_DECLARE_FLAG(std::string, score_format);

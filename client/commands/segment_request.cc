@@ -4,7 +4,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/commands/command_flags.h"
 #include "client/commands/vocabulary_input.h"
 #include "client/input/read_file.h"
@@ -39,6 +41,29 @@ absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name) {
       absl::StrCat("--score_format must be float16 or float32, not \"", name, "\""));
 }
 
+absl::StatusOr<v1::RawImage> RawBgrImage(std::string pixels, const std::string& size,
+                                          const std::string& path) {
+  const std::vector<std::string> parts = absl::StrSplit(size, 'x');
+  int width = 0, height = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &width) ||
+      !absl::SimpleAtoi(parts[1], &height) || width <= 0 || height <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--raw_image_size must be WIDTHxHEIGHT (positive), not \"", size, "\""));
+  }
+  const int64_t expected = int64_t{width} * height * 3;
+  if (static_cast<int64_t>(pixels.size()) != expected) {
+    return absl::InvalidArgumentError(absl::StrCat("--image ", path, " has ", pixels.size(),
+                                                   " bytes; ", width, "x", height,
+                                                   " BGR pixels are ", expected));
+  }
+  v1::RawImage raw;
+  raw.set_width(width);
+  raw.set_height(height);
+  raw.set_format(v1::RawImage::BGR);
+  raw.set_pixels(std::move(pixels));
+  return raw;
+}
+
 absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores) {
   v1::SegmentRequest request;
   const std::string image_path = absl::GetFlag(FLAGS_image);
@@ -47,7 +72,13 @@ absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores) {
   if (image_bytes.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("image ", image_path, " is empty"));
   }
-  request.set_encoded_image(std::move(image_bytes));
+  const std::string raw_size = absl::GetFlag(FLAGS_raw_image_size);
+  if (raw_size.empty()) {
+    request.set_encoded_image(std::move(image_bytes));
+  } else {
+    ASSIGN_OR_RETURN(*request.mutable_raw_image(),
+                     RawBgrImage(std::move(image_bytes), raw_size, image_path));
+  }
 
   const std::string vocabulary_id = absl::GetFlag(FLAGS_vocabulary);
   if (!vocabulary_id.empty() && HasVocabularyFlags()) {

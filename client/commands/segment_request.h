@@ -26,6 +26,11 @@ absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name);
 // --preset, --set, --raw_labels; scores in --score_format when `want_scores`. INVALID_ARGUMENT when
 // --image is missing or empty, or when --vocabulary is combined with --classes / --class_names or
 // neither is given; the image's read errors; the vocabulary parsers' errors.
+// `pixels` as a raw_image of `size` ("WIDTHxHEIGHT") BGR pixels. INVALID_ARGUMENT for a malformed
+// size or a byte count other than WIDTH*HEIGHT*3 (`path` names the file in that message).
+absl::StatusOr<v1::RawImage> RawBgrImage(std::string pixels, const std::string& size,
+                                          const std::string& path);
+
 absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores);
 
 }  // namespace itaclip::client

@@ -1,7 +1,7 @@
 #include "client/eval/read_ground_truth.h"
 
+#include <opencv2/core.hpp>
 #include <cstdint>
-#include <opencv2/imgcodecs.hpp>
 #include <unordered_map>
 #include <vector>
 
@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "client/input/read_file.h"
 #include "core/common/status_macros.h"
+#include "image_codecs/image_codecs.h"
 
 namespace itaclip::client {
 namespace {
@@ -66,12 +67,15 @@ absl::StatusOr<PngHeader> ReadPngHeader(const std::string& bytes, const std::str
   return header;
 }
 
-absl::StatusOr<cv::Mat> Decode(const std::string& bytes, int flags, const std::string& path) {
+absl::StatusOr<cv::Mat> Decode(const std::string& bytes, image_codecs::DecodeMode mode,
+                               const std::string& path) {
   cv::Mat image;
   try {
-    image = cv::imdecode(
-        cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
-        flags);
+    ASSIGN_OR_RETURN(
+        image,
+        image_codecs::Decode(
+            cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+            mode));
   } catch (const cv::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("ground truth ", path, " does not decode: ", e.what()));
@@ -101,7 +105,7 @@ absl::StatusOr<cv::Mat> PaletteIndices(const std::string& bytes, const PngHeader
     // in use are common, and there black must stay class 0.
     index_of_colour.insert({key, static_cast<int>(i)});
   }
-  ASSIGN_OR_RETURN(cv::Mat bgr, Decode(bytes, cv::IMREAD_COLOR, path));
+  ASSIGN_OR_RETURN(cv::Mat bgr, Decode(bytes, image_codecs::DecodeMode::kBgr, path));
   cv::Mat indices(bgr.size(), CV_8UC1);
   for (int row = 0; row < bgr.rows; ++row) {
     const cv::Vec3b* in = bgr.ptr<cv::Vec3b>(row);
@@ -134,7 +138,7 @@ absl::StatusOr<cv::Mat> DecodeGroundTruth(const std::string& bytes, const std::s
           header.bit_depth, "; expected class indices as an 8-bit grayscale or a palette PNG"));
     }
   }
-  ASSIGN_OR_RETURN(cv::Mat labels, Decode(bytes, cv::IMREAD_UNCHANGED, path));
+  ASSIGN_OR_RETURN(cv::Mat labels, Decode(bytes, image_codecs::DecodeMode::kUnchanged, path));
   if (labels.type() != CV_8UC1) {
     return absl::InvalidArgumentError(
         absl::StrCat("ground truth ", path, " decodes to ", labels.channels(), " channels of ",

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
+#include "image_codecs/image_codecs.h"
 
 namespace itaclip::client {
 namespace {
@@ -56,10 +57,17 @@ absl::StatusOr<cv::Mat> DecodeLabelMap(const v1::LabelMap& labels) {
     return absl::InvalidArgumentError(
         absl::StrCat("the answer's label map has an unknown format (", labels.format(), ")"));
   }
-  const std::vector<uint8_t> png(labels.data().begin(), labels.data().end());
+  if (!image_codecs::Available()) {
+    return image_codecs::Unavailable("reading a PNG label map (ask for raw labels instead)");
+  }
+  const std::string& png = labels.data();
   cv::Mat decoded;
   try {
-    if (!png.empty()) decoded = cv::imdecode(png, cv::IMREAD_UNCHANGED);
+    if (!png.empty()) {
+      ASSIGN_OR_RETURN(decoded, image_codecs::Decode(cv::Mat(1, static_cast<int>(png.size()), CV_8UC1,
+                                                              const_cast<char*>(png.data())),
+                                                      image_codecs::DecodeMode::kUnchanged));
+    }
   } catch (const cv::Exception&) {
     decoded = cv::Mat();
   }

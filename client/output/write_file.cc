@@ -1,16 +1,18 @@
 #include "client/output/write_file.h"
 
+#include <opencv2/core.hpp>
 #include <fstream>
-#include <opencv2/imgcodecs.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
+#include "image_codecs/image_codecs.h"
 
 namespace itaclip::client {
 
 absl::Status WriteImage(const std::string& path, const cv::Mat& image) {
   bool written = false;
   try {
-    written = cv::imwrite(path, image);
+    ASSIGN_OR_RETURN(written, image_codecs::Write(path, image));
   } catch (const cv::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("cannot write ", path, ": ", e.what()));
   }

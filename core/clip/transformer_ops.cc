@@ -6,10 +6,17 @@ namespace itaclip::clip {
 
 at::Tensor LayerNormFp32(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   constexpr double kEps = 1e-5;
-  if (x.scalar_type() == at::kFloat) {
-    return at::layer_norm(x, {x.size(-1)}, weight, bias, kEps);
+  const c10::ScalarType dtype = x.scalar_type();
+  if (dtype == at::kFloat) return at::layer_norm(x, {x.size(-1)}, weight, bias, kEps);
+  if (x.is_cuda()) {
+    // CUDA's LayerNorm kernel already computes in fp32 for fp16 input (statistics, normalisation
+    // and the affine transform in its fp32 accumulation type, one rounding to fp16 at the end):
+    // the reference's x.float() -> LayerNorm -> .half() in one pass over x instead of three. It
+    // wants the parameters in x's dtype; CLIP's are fp16 values kept in fp32 (§1.2), so for the
+    // official checkpoint that conversion is exact.
+    return at::layer_norm(x, {x.size(-1)}, weight.to(dtype), bias.to(dtype), kEps);
   }
-  return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, weight, bias, kEps).to(x.scalar_type());
+  return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, weight, bias, kEps).to(dtype);
 }
 
 at::Tensor QuickGelu(const at::Tensor& x) { return (x * 1.702).sigmoid_().mul_(x); }

@@ -103,14 +103,15 @@ void SegmentJob::AddCropFeatures(int64_t begin, const at::Tensor& view_features,
   }
 }
 
-Segmentation SegmentJob::Finish(const text::QueryEmbeddings& queries, bool want_scores) {
+Segmentation SegmentJob::Finish(const text::QueryEmbeddings& queries, bool want_scores,
+                                 std::optional<PamrPropagation> pamr_propagation) {
   const std::vector<int64_t> original = {original_height_, original_width_};
   at::Tensor logits = at::upsample_bilinear2d((logit_sum_ / coverage_).unsqueeze(0), original,
                                               /*align_corners=*/false)[0];
   logit_sum_ = at::Tensor();  // the largest buffer: free it before PAMR allocates
   if (params_.pamr_steps > 0) {
     at::Tensor guide = at::upsample_bilinear2d(image_, original, /*align_corners=*/false);
-    logits = Pamr(guide, logits, params_.pamr_steps, params_.pamr_dilations);
+    logits = Pamr(guide, logits, params_.pamr_steps, params_.pamr_dilations, pamr_propagation);
   }
   PostprocessResult post =
       Postprocess(logits, queries.query_class, queries.num_classes(), params_, want_scores);

@@ -12,9 +12,11 @@
 
 #include <cstdint>
 #include <opencv2/core/mat.hpp>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/pipeline/pamr.h"
 #include "core/pipeline/pipeline_params.h"
 #include "core/pipeline/segmentation.h"
 #include "core/pipeline/sliding_window.h"
@@ -50,7 +52,9 @@ class SegmentJob {
                        int64_t max_fused_logit_bytes = kDefaultFusedLogitBytes);
 
   // Completes the image: the label map at the original size and, when `want_scores`, the scores.
-  Segmentation Finish(const text::QueryEmbeddings& queries, bool want_scores);
+  // `pamr_propagation` overrides Pamr's default for the device (benchmarks compare the two).
+  Segmentation Finish(const text::QueryEmbeddings& queries, bool want_scores,
+                      std::optional<PamrPropagation> pamr_propagation = std::nullopt);
 
  private:
   SegmentJob() = default;

@@ -67,7 +67,7 @@ absl::StatusOr<Segmentation> Segmenter::Segment(const cv::Mat& bgr_image,
     timings.model_ms = MillisecondsSince(start);
 
     start = absl::Now();
-    Segmentation result = job.Finish(queries, want_scores);
+    Segmentation result = job.Finish(queries, want_scores, options_.pamr_propagation);
     timings.postprocess_ms = MillisecondsSince(start);
     result.timings = timings;
     return result;

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <opencv2/core/mat.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/clip/clip_model.h"
 #include "core/pipeline/pipeline_params.h"
+#include "core/pipeline/pamr.h"
 #include "core/pipeline/segmentation.h"
 #include "core/text/query_embeddings.h"
 
@@ -21,6 +23,8 @@ struct SegmenterOptions {
   int64_t batch_memory_bytes = int64_t{1} << 30;
   // Upper bound on crops per ViT batch, whatever the budget.
   int64_t max_crops_per_batch = 64;
+  // PAMR's propagation; unset: DefaultPamrPropagation of the model's device.
+  std::optional<PamrPropagation> pamr_propagation;
 };
 
 struct SegmentCallbacks {

@@ -2,13 +2,13 @@
 
 #include <limits>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "image_codecs/image_codecs.h"
 #include "server/image/image_header.h"
 
 namespace itaclip::server {
@@ -45,9 +45,13 @@ absl::StatusOr<cv::Mat> DecodeEncodedImage(absl::string_view encoded, int64_t ma
   // A header over the bytes, not a copy: imdecode only reads its input.
   const cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1,
                        const_cast<char*>(encoded.data()));
+  if (!image_codecs::Available()) {
+    return image_codecs::Unavailable(
+        absl::StrCat("decoding the ", header.format, " image (send raw_image pixels instead)"));
+  }
   cv::Mat image;
   try {
-    image = cv::imdecode(buffer, cv::IMREAD_COLOR);
+    ASSIGN_OR_RETURN(image, image_codecs::Decode(buffer, image_codecs::DecodeMode::kBgr));
   } catch (const cv::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("could not decode the ", header.format, " image: ", e.what()));

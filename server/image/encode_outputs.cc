@@ -6,11 +6,12 @@
 #include <cstring>
 #include <limits>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
+#include "image_codecs/image_codecs.h"
 
 namespace itaclip::server {
 namespace {
@@ -52,10 +53,13 @@ absl::Status EncodeLabelMap(const cv::Mat& labels, v1::LabelFormat format, v1::L
   std::string data;
   switch (format) {
     case v1::LABEL_FORMAT_PNG: {
+      if (!image_codecs::Available()) {
+        return image_codecs::Unavailable("a PNG label map (ask for LABEL_FORMAT_RAW instead)");
+      }
       std::vector<uint8_t> png;
       bool written = false;
       try {
-        written = cv::imencode(".png", labels, png);
+        ASSIGN_OR_RETURN(written, image_codecs::Encode(".png", labels, &png));
       } catch (const cv::Exception& e) {
         return absl::InternalError(absl::StrCat("could not encode the label map: ", e.what()));
       }

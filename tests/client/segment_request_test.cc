@@ -107,6 +107,31 @@ TEST_F(SegmentRequestFromFlagsTest, ImageProblems) {
   EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("is empty"));
 }
 
+TEST_F(SegmentRequestFromFlagsTest, RawImageSizeSendsTheBytesAsBgrPixels) {
+  absl::SetFlag(&FLAGS_vocabulary, "v-123");
+  const std::string pixels = "abcdefghijklmnopqr";  // 3 x 2 pixels x 3 bytes
+  std::ofstream(image_, std::ios::binary | std::ios::trunc) << pixels;
+  absl::SetFlag(&FLAGS_raw_image_size, "3x2");
+  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFromFlags(false);
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_TRUE(request->has_raw_image());
+  EXPECT_FALSE(request->has_encoded_image());
+  EXPECT_EQ(request->raw_image().width(), 3);
+  EXPECT_EQ(request->raw_image().height(), 2);
+  EXPECT_EQ(request->raw_image().format(), v1::RawImage::BGR);
+  EXPECT_EQ(request->raw_image().pixels(), pixels);
+  // The byte count must be exactly width x height x 3.
+  absl::SetFlag(&FLAGS_raw_image_size, "2x2");
+  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(),
+              HasSubstr("has 18 bytes; 2x2 BGR pixels are 12"));
+  for (const char* bad : {"3", "3x", "x2", "0x6", "3x-2", "axb", "3x2x1"}) {
+    absl::SetFlag(&FLAGS_raw_image_size, bad);
+    const absl::Status status = SegmentRequestFromFlags(false).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("--raw_image_size must be WIDTHxHEIGHT")) << bad;
+  }
+}
+
 TEST_F(SegmentRequestFromFlagsTest, BadScoreFormatOnlyMattersWithScores) {
   absl::SetFlag(&FLAGS_vocabulary, "v-123");
   absl::SetFlag(&FLAGS_score_format, "int8");

@@ -120,8 +120,27 @@ TEST_F(SegmenterTest, FusingCropsOneAtATimeDoesNotChangeTheResult) {
   EXPECT_EQ(cv::countNonZero(results[0].labels != results[1].labels), 0);
 }
 
+TEST_F(SegmenterTest, BothPamrPropagationsGiveTheSameSegmentation) {
+  // The sparse-matrix propagation (CUDA's default) through the whole pipeline, against the
+  // shifted views (the CPU's).
+  const cv::Mat image = Image(320, 240);
+  Segmentation results[2];
+  const PamrPropagation kinds[2] = {PamrPropagation::kShiftedViews,
+                                    PamrPropagation::kSparseMatrix};
+  for (int i = 0; i < 2; ++i) {
+    SegmenterOptions options;
+    options.pamr_propagation = kinds[i];
+    absl::StatusOr<Segmentation> result =
+        Segmenter(*model_, options).Segment(image, *queries_, Params(), true);
+    ASSERT_TRUE(result.ok()) << result.status();
+    results[i] = *std::move(result);
+  }
+  EXPECT_LT((results[0].scores - results[1].scores).abs().max().item<double>(), 1e-5);
+  EXPECT_EQ(cv::countNonZero(results[0].labels != results[1].labels), 0);
+}
+
 TEST_F(SegmenterTest, StopsWhenTheCallerCancels) {
-  Segmenter segmenter(*model_, SegmenterOptions{.batch_memory_bytes = 1, .max_crops_per_batch = 1});
+  Segmenter segmenter(*model_, SegmenterOptions{.batch_memory_bytes = 1, .max_crops_per_batch = 1, .pamr_propagation = {}});
   int batches = 0;
   SegmentCallbacks callbacks;
   callbacks.check_continue = [&]() {
