@@ -193,6 +193,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   parts.workers = std::make_unique<WorkerPool>(config.scheduling().workers());
   DeviceBatcherOptions batcher_options;
   batcher_options.max_batch_crops = config.scheduling().max_batch_crops();
+  batcher_options.batch_memory_bytes = config.scheduling().batch_memory_bytes();
   ServerMetrics* metrics = &parts.metrics;
   batcher_options.on_batch = [metrics](int crops, int requests) {
     metrics->ObserveBatch(crops, requests);

@@ -44,6 +44,9 @@ ABSL_FLAG(int32_t, max_pending_requests, -1,
           "(scheduling.max_pending_requests; default 64; -1: not given)");
 ABSL_FLAG(int32_t, max_batch_crops, -1,
           "crops per device batch (scheduling.max_batch_crops; default 16; -1: not given)");
+ABSL_FLAG(int64_t, batch_memory_bytes, -1,
+          "activation budget of one device batch, bytes (scheduling.batch_memory_bytes; default "
+          "1 GiB; -1: not given)");
 ABSL_FLAG(std::string, default_preset, "",
           "preset for requests that name none (scheduling.default_preset; default voc21)");
 ABSL_FLAG(int64_t, cache_budget_bytes, -1,
@@ -109,6 +112,8 @@ absl::Status ApplyFlagOverrides(v1::ServerConfig& config) {
   scheduling.set_max_pending_requests(
       NumberFlagOr(FLAGS_max_pending_requests, scheduling.max_pending_requests()));
   scheduling.set_max_batch_crops(NumberFlagOr(FLAGS_max_batch_crops, scheduling.max_batch_crops()));
+  scheduling.set_batch_memory_bytes(
+      NumberFlagOr(FLAGS_batch_memory_bytes, scheduling.batch_memory_bytes()));
   OverrideString(FLAGS_default_preset, scheduling.mutable_default_preset());
 
   v1::VocabularyConfig& vocabulary = *config.mutable_vocabulary();

@@ -27,6 +27,7 @@ ABSL_DECLARE_FLAG(std::string, redis_key_prefix);
 ABSL_DECLARE_FLAG(int32_t, workers);
 ABSL_DECLARE_FLAG(int32_t, max_pending_requests);
 ABSL_DECLARE_FLAG(int32_t, max_batch_crops);
+ABSL_DECLARE_FLAG(int64_t, batch_memory_bytes);
 ABSL_DECLARE_FLAG(std::string, default_preset);
 ABSL_DECLARE_FLAG(int64_t, cache_budget_bytes);
 ABSL_DECLARE_FLAG(int32_t, cpu_threads);

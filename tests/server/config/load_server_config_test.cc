@@ -50,6 +50,7 @@ TEST(DefaultServerConfigTest, MatchesTheDocumentedDefaults) {
   EXPECT_EQ(config.scheduling().workers(), 2);
   EXPECT_EQ(config.scheduling().max_pending_requests(), 64);
   EXPECT_EQ(config.scheduling().max_batch_crops(), 16);
+  EXPECT_EQ(config.scheduling().batch_memory_bytes(), int64_t{1} << 30);
   EXPECT_EQ(config.scheduling().default_preset(), "voc21");
   EXPECT_EQ(config.scheduling().text_batch(), 256);
   EXPECT_EQ(config.limits().max_message_bytes(), 32 * 1024 * 1024);
@@ -262,6 +263,9 @@ INSTANTIATE_TEST_SUITE_P(
         ValidationCase{"NoBatchCrops",
                        [](auto& c) { c.mutable_scheduling()->set_max_batch_crops(-1); },
                        "scheduling.max_batch_crops must be > 0 (got -1)"},
+        ValidationCase{"NoBatchMemory",
+                       [](auto& c) { c.mutable_scheduling()->set_batch_memory_bytes(0); },
+                       "scheduling.batch_memory_bytes must be > 0 (got 0)"},
         ValidationCase{"NoTextBatch", [](auto& c) { c.mutable_scheduling()->set_text_batch(0); },
                        "scheduling.text_batch must be > 0"},
         ValidationCase{"NoDefaultPreset",

@@ -52,6 +52,7 @@ class ServerFlagsTest : public testing::ScratchDirTest {
       absl::SetFlag(flag, -1);
     }
     absl::SetFlag(&FLAGS_cache_budget_bytes, -1);
+    absl::SetFlag(&FLAGS_batch_memory_bytes, -1);
     absl::SetFlag(&FLAGS_drain_grace_seconds, -1);
     absl::SetFlag(&FLAGS_max_connection_age_seconds, -1);
   }
@@ -69,7 +70,8 @@ TEST(ServerFlagDefaultsTest, EveryOverrideDefaultsToItsNotGivenSentinel) {
     EXPECT_EQ(flag->DefaultValue(), "") << name;
   }
   for (const char* name :
-       {"workers", "max_pending_requests", "max_batch_crops", "cache_budget_bytes", "cpu_threads",
+       {"workers", "max_pending_requests", "max_batch_crops", "batch_memory_bytes",
+        "cache_budget_bytes", "cpu_threads",
         "drain_grace_seconds", "max_connection_age_seconds"}) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     ASSERT_NE(flag, nullptr) << name;
@@ -102,6 +104,7 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   absl::SetFlag(&FLAGS_workers, 3);
   absl::SetFlag(&FLAGS_max_pending_requests, 9);
   absl::SetFlag(&FLAGS_max_batch_crops, 4);
+  absl::SetFlag(&FLAGS_batch_memory_bytes, int64_t{3} << 32);
   absl::SetFlag(&FLAGS_default_preset, "cityscapes");
   absl::SetFlag(&FLAGS_cache_budget_bytes, int64_t{5} << 32);
   absl::SetFlag(&FLAGS_cpu_threads, 6);
@@ -127,6 +130,7 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   EXPECT_EQ(config->scheduling().workers(), 3);
   EXPECT_EQ(config->scheduling().max_pending_requests(), 9);
   EXPECT_EQ(config->scheduling().max_batch_crops(), 4);
+  EXPECT_EQ(config->scheduling().batch_memory_bytes(), 12884901888);
   EXPECT_EQ(config->scheduling().default_preset(), "cityscapes");
   EXPECT_EQ(config->tls().cert_file(), "/flag/cert.pem");
   EXPECT_EQ(config->tls().key_file(), "/flag/key.pem");
