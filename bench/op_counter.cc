@@ -18,18 +18,49 @@ thread_local std::vector<bool> open_ops;
 
 // Leaves that only describe memory (views, shapes) or allocate it: no kernel.
 bool IsMetadataOnly(const char* name) {
-  static const char* const kNames[] = {
-      "aten::view",        "aten::_unsafe_view", "aten::reshape",   "aten::_reshape_alias",
-      "aten::slice",       "aten::select",       "aten::narrow",    "aten::as_strided",
-      "aten::permute",     "aten::transpose",    "aten::t",         "aten::expand",
-      "aten::expand_as",   "aten::unsqueeze",    "aten::squeeze",   "aten::flatten",
-      "aten::unflatten",   "aten::unbind",       "aten::split",     "aten::split_with_sizes",
-      "aten::chunk",       "aten::alias",        "aten::detach",    "aten::empty",
-      "aten::empty_like",  "aten::empty_strided", "aten::resize_",  "aten::contiguous",
-      "aten::lift_fresh",  "aten::to",           "aten::result_type", "aten::view_as",
-      "aten::_nnz",        "aten::crow_indices", "aten::col_indices", "aten::values",
-      "aten::set_",        "aten::is_nonzero",   "aten::resolve_conj", "aten::resolve_neg",
-      "aten::conj",        "aten::_conj",        "aten::item"};
+  static const char* const kNames[] = {"aten::view",
+                                       "aten::_unsafe_view",
+                                       "aten::reshape",
+                                       "aten::_reshape_alias",
+                                       "aten::slice",
+                                       "aten::select",
+                                       "aten::narrow",
+                                       "aten::as_strided",
+                                       "aten::permute",
+                                       "aten::transpose",
+                                       "aten::t",
+                                       "aten::expand",
+                                       "aten::expand_as",
+                                       "aten::unsqueeze",
+                                       "aten::squeeze",
+                                       "aten::flatten",
+                                       "aten::unflatten",
+                                       "aten::unbind",
+                                       "aten::split",
+                                       "aten::split_with_sizes",
+                                       "aten::chunk",
+                                       "aten::alias",
+                                       "aten::detach",
+                                       "aten::empty",
+                                       "aten::empty_like",
+                                       "aten::empty_strided",
+                                       "aten::resize_",
+                                       "aten::contiguous",
+                                       "aten::lift_fresh",
+                                       "aten::to",
+                                       "aten::result_type",
+                                       "aten::view_as",
+                                       "aten::_nnz",
+                                       "aten::crow_indices",
+                                       "aten::col_indices",
+                                       "aten::values",
+                                       "aten::set_",
+                                       "aten::is_nonzero",
+                                       "aten::resolve_conj",
+                                       "aten::resolve_neg",
+                                       "aten::conj",
+                                       "aten::_conj",
+                                       "aten::item"};
   for (const char* known : kNames) {
     if (std::strcmp(name, known) == 0) return true;
   }
@@ -57,8 +88,8 @@ void OnEnd(const at::RecordFunction& fn, at::ObserverContext* /*context*/) {
 }  // namespace
 
 OpCounter::OpCounter()
-    : handle_(at::addGlobalCallback(at::RecordFunctionCallback(&OnStart, &OnEnd)
-                                        .scopes({at::RecordScope::FUNCTION}))) {}
+    : handle_(at::addGlobalCallback(
+          at::RecordFunctionCallback(&OnStart, &OnEnd).scopes({at::RecordScope::FUNCTION}))) {}
 
 OpCounter::~OpCounter() { at::removeCallback(handle_); }
 

@@ -8,14 +8,13 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <optional>
 #include <memory>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/op_counter.h"
 #include "core/checkpoint/assemble_clip_weights.h"
 #include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
@@ -35,6 +35,7 @@
 #include "core/common/device.h"
 #include "core/common/device_memory.h"
 #include "core/common/status_macros.h"
+#include "core/pipeline/pamr.h"
 #include "core/pipeline/preset_file.h"
 #include "core/pipeline/resize.h"
 #include "core/pipeline/segmenter.h"
@@ -43,8 +44,6 @@
 #include "core/text/class_file.h"
 #include "core/text/prompt_templates.h"
 #include "core/text/text_embedder.h"
-#include "bench/op_counter.h"
-#include "core/pipeline/pamr.h"
 
 ABSL_FLAG(std::string, preset, "voc21",
           "preset names (configs/presets/NAME.conf), comma-separated");
@@ -189,7 +188,7 @@ absl::StatusOr<std::string> DescriptionsFor(const std::string& preset) {
 
 const char* PropagationName(pipeline::PamrPropagation propagation) {
   return propagation == pipeline::PamrPropagation::kSparseMatrix ? "sparse_matrix"
-                                                                  : "shifted_views";
+                                                                 : "shifted_views";
 }
 
 absl::StatusOr<std::optional<pipeline::PamrPropagation>> PamrPropagationFlag() {
@@ -289,10 +288,9 @@ absl::Status Run() {
   pipeline::Segmenter segmenter(*model, options);
   const pipeline::PamrPropagation propagation =
       options.pamr_propagation.value_or(pipeline::DefaultPamrPropagation(device));
-  std::printf("device=%s dtype=%s threads=%d attention=%s pamr=%s model=%s\n",
-              device.str().c_str(), c10::toString(model->dtype()), at::get_num_threads(),
-              attention.c_str(), PropagationName(propagation),
-              model->config().DebugString().c_str());
+  std::printf("device=%s dtype=%s threads=%d attention=%s pamr=%s model=%s\n", device.str().c_str(),
+              c10::toString(model->dtype()), at::get_num_threads(), attention.c_str(),
+              PropagationName(propagation), model->config().DebugString().c_str());
   std::optional<OpCounter> counter;
   if (absl::GetFlag(FLAGS_count_ops)) counter.emplace();
   std::vector<Row> rows;
@@ -361,8 +359,8 @@ absl::Status Run() {
         SynchronizeDevice(device);
         const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
         if (counter) row.ops = counter->counts();
-        row.peak_device_mib = std::max(row.peak_device_mib,
-                                       Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
+        row.peak_device_mib =
+            std::max(row.peak_device_mib, Mib(GetDeviceMemoryStats(device).peak_allocated_bytes));
         std::printf("%s %s %dx%d: %.1f ms (preprocess %.1f, model %.1f, postprocess %.1f)\n",
                     i == 0 ? "warm-up" : "image", preset.c_str(), size.width, size.height, ms,
                     result.timings.preprocess_ms, result.timings.model_ms,
@@ -386,10 +384,9 @@ absl::Status Run() {
           "peak_device_mib=%.0f ops_per_image=%s\n",
           preset.c_str(), row.image.c_str(), resized.width, resized.height, row.crops,
           5 * row.crops, static_cast<long long>(names), device.str().c_str(), attention.c_str(),
-          PropagationName(propagation),
-          row.ms, 1000.0 / row.ms, row.crops / (row.ms / 1000.0), row.preprocess_ms, row.model_ms,
-          row.postprocess_ms, Mib(PeakResidentBytes()), row.peak_device_mib,
-          OpsText(row.ops).c_str());
+          PropagationName(propagation), row.ms, 1000.0 / row.ms, row.crops / (row.ms / 1000.0),
+          row.preprocess_ms, row.model_ms, row.postprocess_ms, Mib(PeakResidentBytes()),
+          row.peak_device_mib, OpsText(row.ops).c_str());
       rows.push_back(row);
       if (absl::GetFlag(FLAGS_pamr_compare) && params.pamr_steps > 0) {
         RETURN_IF_ERROR(ComparePamr(preset, size, queries.embeddings.size(0), params, device));
@@ -401,8 +398,10 @@ absl::Status Run() {
     }
   }
 
-  std::printf("\n| preset | image | crops | ms/image | images/s | crops/s | preprocess / model / "
-              "postprocess ms | peak device MiB | ops per image |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "\n| preset | image | crops | ms/image | images/s | crops/s | preprocess / model / "
+      "postprocess ms | peak device MiB | ops per image "
+      "|\n|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& r : rows) {
     std::printf("| %s | %s | %zu | %.1f | %.2f | %.0f | %.1f / %.1f / %.1f | %.0f | %s |\n",
                 r.preset.c_str(), r.image.c_str(), r.crops, r.ms, 1000.0 / r.ms,
@@ -410,8 +409,9 @@ absl::Status Run() {
                 r.peak_device_mib, OpsText(r.ops).c_str());
   }
   if (!text_rows.empty()) {
-    std::printf("\n| vocabulary | prompts | ms | prompts/s | peak device MiB | ops |\n"
-                "|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n| vocabulary | prompts | ms | prompts/s | peak device MiB | ops |\n"
+        "|---|---|---|---|---|---|\n");
     for (const TextRow& t : text_rows) {
       std::printf("| %s | %lld | %.1f | %.0f | %.0f | %s |\n", t.preset.c_str(),
                   static_cast<long long>(t.prompts), t.ms, t.prompts / (t.ms / 1000.0),

@@ -44,9 +44,10 @@ ABSL_FLAG(std::string, preset, "",
 ABSL_FLAG(std::vector<std::string>, set, {},
           "comma-separated preset overrides, e.g. --set=logit_scale=50,prob_thd=0");
 ABSL_FLAG(std::string, image, "", "input image (any format OpenCV decodes)");
-ABSL_FLAG(std::string, raw_image_size, "",
-          "remote: WIDTHxHEIGHT when --image holds raw BGR pixels (WIDTH*HEIGHT*3 bytes, row-major), "
-          "sent as raw_image: nothing is decoded on either side");
+ABSL_FLAG(
+    std::string, raw_image_size, "",
+    "remote: WIDTHxHEIGHT when --image holds raw BGR pixels (WIDTH*HEIGHT*3 bytes, row-major), "
+    "sent as raw_image: nothing is decoded on either side");
 ABSL_FLAG(std::string, out, "", "output label map PNG (8-bit, 16-bit beyond 256 classes)");
 ABSL_FLAG(std::string, scores, "", "optional output: float32 [classes, H, W] NumPy file");
 ABSL_FLAG(std::string, score_format, "float16",

@@ -42,7 +42,7 @@ absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name) {
 }
 
 absl::StatusOr<v1::RawImage> RawBgrImage(std::string pixels, const std::string& size,
-                                          const std::string& path) {
+                                         const std::string& path) {
   const std::vector<std::string> parts = absl::StrSplit(size, 'x');
   int width = 0, height = 0;
   if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &width) ||

@@ -29,7 +29,7 @@ absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name);
 // `pixels` as a raw_image of `size` ("WIDTHxHEIGHT") BGR pixels. INVALID_ARGUMENT for a malformed
 // size or a byte count other than WIDTH*HEIGHT*3 (`path` names the file in that message).
 absl::StatusOr<v1::RawImage> RawBgrImage(std::string pixels, const std::string& size,
-                                          const std::string& path);
+                                         const std::string& path);
 
 absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores);
 

@@ -1,7 +1,7 @@
 #include "client/eval/read_ground_truth.h"
 
-#include <opencv2/core.hpp>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <unordered_map>
 #include <vector>
 
@@ -71,11 +71,9 @@ absl::StatusOr<cv::Mat> Decode(const std::string& bytes, image_codecs::DecodeMod
                                const std::string& path) {
   cv::Mat image;
   try {
-    ASSIGN_OR_RETURN(
-        image,
-        image_codecs::Decode(
-            cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
-            mode));
+    ASSIGN_OR_RETURN(image, image_codecs::Decode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1,
+                                                         const_cast<char*>(bytes.data())),
+                                                 mode));
   } catch (const cv::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("ground truth ", path, " does not decode: ", e.what()));

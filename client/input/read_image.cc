@@ -1,7 +1,7 @@
 #include "client/input/read_image.h"
 
-#include <opencv2/core.hpp>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <vector>
 
 #include "absl/strings/str_cat.h"

@@ -64,9 +64,10 @@ absl::StatusOr<cv::Mat> DecodeLabelMap(const v1::LabelMap& labels) {
   cv::Mat decoded;
   try {
     if (!png.empty()) {
-      ASSIGN_OR_RETURN(decoded, image_codecs::Decode(cv::Mat(1, static_cast<int>(png.size()), CV_8UC1,
-                                                              const_cast<char*>(png.data())),
-                                                      image_codecs::DecodeMode::kUnchanged));
+      ASSIGN_OR_RETURN(decoded,
+                       image_codecs::Decode(cv::Mat(1, static_cast<int>(png.size()), CV_8UC1,
+                                                    const_cast<char*>(png.data())),
+                                            image_codecs::DecodeMode::kUnchanged));
     }
   } catch (const cv::Exception&) {
     decoded = cv::Mat();

@@ -1,7 +1,7 @@
 #include "client/output/write_file.h"
 
-#include <opencv2/core.hpp>
 #include <fstream>
+#include <opencv2/core.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"

@@ -23,9 +23,9 @@ at::Tensor DotProductAttention(const at::Tensor& q, const at::Tensor& k, const a
   at::Tensor scores = at::matmul(q * InverseSqrtHeadDim(q), k.transpose(-2, -1));
   if (causal) {
     const int64_t length = q.size(-2);
-    scores.add_(at::full({length, length}, -std::numeric_limits<float>::infinity(),
-                         scores.options())
-                    .triu_(1));
+    scores.add_(
+        at::full({length, length}, -std::numeric_limits<float>::infinity(), scores.options())
+            .triu_(1));
   }
   return at::matmul(at::softmax(scores, -1), v);
 }

@@ -28,14 +28,13 @@ at::Tensor OutProjection(const at::Tensor& per_head,
 }  // namespace
 
 at::Tensor ResidualBlockForward(const at::Tensor& x, const checkpoint::ResidualBlockWeights& block,
-                                int64_t heads, bool causal,
-                                at::Tensor* self_self_map, HeadQueryKey* query_key) {
+                                int64_t heads, bool causal, at::Tensor* self_self_map,
+                                HeadQueryKey* query_key) {
   HeadProjections p =
       ProjectHeads(LayerNormFp32(x, block.ln_1_weight, block.ln_1_bias), block, heads);
   if (self_self_map != nullptr) *self_self_map = SelfSelfAttentionMap(p.q, p.k);
   if (query_key != nullptr) *query_key = {p.q, p.k};
-  at::Tensor h =
-      OutProjection(DotProductAttention(p.q, p.k, p.v, causal), block).add_(x);
+  at::Tensor h = OutProjection(DotProductAttention(p.q, p.k, p.v, causal), block).add_(x);
   at::Tensor hidden = QuickGelu(at::linear(LayerNormFp32(h, block.ln_2_weight, block.ln_2_bias),
                                            block.fc_weight, block.fc_bias));
   return at::linear(hidden, block.proj_weight, block.proj_bias).add_(h);

@@ -24,8 +24,7 @@ struct HeadQueryKey {
 // own attention; when `query_key` is not null it receives that q and k. Neither changes the
 // block's output.
 at::Tensor ResidualBlockForward(const at::Tensor& x, const checkpoint::ResidualBlockWeights& block,
-                                int64_t heads, bool causal,
-                                at::Tensor* self_self_map = nullptr,
+                                int64_t heads, bool causal, at::Tensor* self_self_map = nullptr,
                                 HeadQueryKey* query_key = nullptr);
 
 // ITACLIP's last vision block (spec §1.3 step 7): A = 0.5 A_self(ln_1(x)) + 0.5 mid_map, then

@@ -8,7 +8,7 @@ namespace itaclip::clip {
 
 SelfSelfAttentionMode DefaultSelfSelfAttentionMode() {
   return AttentionKernelsAreFused() ? SelfSelfAttentionMode::kWeightedAttentions
-                                          : SelfSelfAttentionMode::kMaterialized;
+                                    : SelfSelfAttentionMode::kMaterialized;
 }
 
 absl::string_view SelfSelfAttentionModeName(SelfSelfAttentionMode mode) {

@@ -27,8 +27,8 @@ at::Tensor NormalizeToTensor(const cv::Mat& bgr_u8, const c10::Device& device) {
   const cv::Mat image = bgr_u8.isContinuous() ? bgr_u8 : bgr_u8.clone();
   // from_blob does not own the pixels: the upload (CUDA: into a pinned buffer) or, on the CPU, the
   // float conversion below copies them out of `image` before it goes.
-  const at::Tensor hwc_bgr = UploadToDevice(
-      at::from_blob(image.data, {image.rows, image.cols, 3}, at::kByte), device);
+  const at::Tensor hwc_bgr =
+      UploadToDevice(at::from_blob(image.data, {image.rows, image.cols, 3}, at::kByte), device);
   const at::Tensor rgb = hwc_bgr.permute({2, 0, 1}).flip({0}).to(at::kFloat);
   const at::TensorOptions options = rgb.options();
   return ((rgb - PerChannel(kPixelMeanRgb, options)) / PerChannel(kPixelStdRgb, options))

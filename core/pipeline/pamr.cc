@@ -200,7 +200,6 @@ at::Tensor PropagateWithShiftedViews(const at::Tensor& weights, const at::Tensor
   return current;
 }
 
-
 // Jacobi iterations as one sparse-matrix product per step (see Pamr): the mask lives
 // replicate-padded and pixel-major ([padded pixels, Q]), and the matrix's padding rows copy the
 // rows of the pixels they replicate, so every product yields the next padded mask directly.

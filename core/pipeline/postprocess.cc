@@ -45,11 +45,11 @@ at::Tensor ClassMaxOverQueries(const at::Tensor& query_probs, const std::vector<
   }
   // A few whole-range ops rather than one per query (a GPU pays per launch), and no index tensor
   // (which would be a host-to-device copy): each class starts as its first query, copied in runs of
-  // consecutive classes whose first queries are consecutive (one run when every class has one name),
-  // then the other queries are folded in with a max. A class without queries stays 0, the
+  // consecutive classes whose first queries are consecutive (one run when every class has one
+  // name), then the other queries are folded in with a max. A class without queries stays 0, the
   // reference's product with an all-zero one-hot row (probabilities are >= 0).
-  at::Tensor class_probs = at::empty({num_classes, query_probs.size(1), query_probs.size(2)},
-                                     query_probs.options());
+  at::Tensor class_probs =
+      at::empty({num_classes, query_probs.size(1), query_probs.size(2)}, query_probs.options());
   for (int64_t c = 0; c < num_classes;) {
     const std::vector<int64_t>& first = queries_of[static_cast<size_t>(c)];
     if (first.empty()) {

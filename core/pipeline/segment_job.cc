@@ -86,16 +86,17 @@ void SegmentJob::AddCropFeatures(int64_t begin, const at::Tensor& view_features,
   // for 64 crops of COCO-Stuff in float32) are made a few crops at a time.
   const int64_t crop_bytes = num_queries * crop_h * crop_w * view_features.element_size();
   const int64_t k = view_features.size(0) / 5;
-  const int64_t chunk = std::clamp<int64_t>(max_fused_logit_bytes / std::max<int64_t>(crop_bytes, 1),
-                                            1, std::max<int64_t>(k, 1));
-  const at::Tensor by_view = view_features.view({5, k, view_features.size(1), view_features.size(2)});
+  const int64_t chunk = std::clamp<int64_t>(
+      max_fused_logit_bytes / std::max<int64_t>(crop_bytes, 1), 1, std::max<int64_t>(k, 1));
+  const at::Tensor by_view =
+      view_features.view({5, k, view_features.size(1), view_features.size(2)});
   for (int64_t first = 0; first < k; first += chunk) {
     const int64_t count = std::min(chunk, k - first);
-    const at::Tensor views = by_view.narrow(1, first, count).reshape(
-        {5 * count, view_features.size(1), view_features.size(2)});
-    const at::Tensor logits =
-        FuseCropLogits(views, crop_h / patch_size, crop_w / patch_size, text,
-                       params_.img_eng_coefficient, crop_h, crop_w);
+    const at::Tensor views =
+        by_view.narrow(1, first, count)
+            .reshape({5 * count, view_features.size(1), view_features.size(2)});
+    const at::Tensor logits = FuseCropLogits(views, crop_h / patch_size, crop_w / patch_size, text,
+                                             params_.img_eng_coefficient, crop_h, crop_w);
     for (int64_t i = 0; i < count; ++i) {
       const Window& w = windows_[begin + first + i];
       logit_sum_.slice(1, w.y1, w.y2).slice(2, w.x1, w.x2).add_(logits[i]);
@@ -104,7 +105,7 @@ void SegmentJob::AddCropFeatures(int64_t begin, const at::Tensor& view_features,
 }
 
 Segmentation SegmentJob::Finish(const text::QueryEmbeddings& queries, bool want_scores,
-                                 std::optional<PamrPropagation> pamr_propagation) {
+                                std::optional<PamrPropagation> pamr_propagation) {
   const std::vector<int64_t> original = {original_height_, original_width_};
   at::Tensor logits = at::upsample_bilinear2d((logit_sum_ / coverage_).unsqueeze(0), original,
                                               /*align_corners=*/false)[0];

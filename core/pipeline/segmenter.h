@@ -5,14 +5,14 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <opencv2/core/mat.hpp>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/clip/clip_model.h"
-#include "core/pipeline/pipeline_params.h"
 #include "core/pipeline/pamr.h"
+#include "core/pipeline/pipeline_params.h"
 #include "core/pipeline/segmentation.h"
 #include "core/text/query_embeddings.h"
 

@@ -103,11 +103,11 @@ absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
         const at::Tensor blended_rows = UploadToDevice(at::tensor(blended, at::kLong), device);
         const at::Tensor description_rows =
             UploadToDevice(at::tensor(descriptions, at::kLong), device);
-        queries.index_copy_(0, blended_rows,
-                            queries.index_select(0, blended_rows)
-                                .mul_(1.0 - description_weight)
-                                .add_(ensembles.index_select(0, description_rows),
-                                      description_weight));
+        queries.index_copy_(
+            0, blended_rows,
+            queries.index_select(0, blended_rows)
+                .mul_(1.0 - description_weight)
+                .add_(ensembles.index_select(0, description_rows), description_weight));
         return queries;
       }));
   return result;

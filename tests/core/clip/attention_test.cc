@@ -1,12 +1,11 @@
 #include "core/clip/attention.h"
 
-#include "core/clip/attention_kernels.h"
-
 #include <ATen/ATen.h>
 
 #include <cmath>
 #include <vector>
 
+#include "core/clip/attention_kernels.h"
 #include "gtest/gtest.h"
 
 namespace itaclip::clip {

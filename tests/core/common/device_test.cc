@@ -1,8 +1,8 @@
 #include "core/common/device.h"
-#include "core/common/device_marker.h"
 
 #include <ATen/ATen.h>
 
+#include "core/common/device_marker.h"
 #include "core/common/device_memory.h"
 #include "gtest/gtest.h"
 

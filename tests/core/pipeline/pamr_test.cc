@@ -286,7 +286,8 @@ TEST(PamrTest, PropagationMatrixIsTheReplicatePaddedStep) {
     for (int px = 0; px < wp; ++px) {
       const int sy = std::clamp(py - pad, 0, h - 1), sx = std::clamp(px - pad, 0, w - 1);
       for (size_t j = 0; j < neighbours.size(); ++j) {
-        const int column = (sy + pad + neighbours[j].first) * wp + (sx + pad + neighbours[j].second);
+        const int column =
+            (sy + pad + neighbours[j].first) * wp + (sx + pad + neighbours[j].second);
         e[py * wp + px][column] += wa[static_cast<int64_t>(j)][sy][sx];
       }
     }

@@ -99,9 +99,9 @@ TEST(ClassMaxOverQueriesTest, MatchesPlainLoopsForMixedMappings) {
   // Runs of one-name classes, classes with several names (grouped and scattered) and classes
   // without names, checked pixel by pixel against max over the class's queries (0 if none).
   const std::vector<std::vector<int>> mappings = {
-      {0, 1, 2, 3, 3, 3, 4, 5, 6, 6, 7, 8},  // class-major, as TextEmbedder builds it
-      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 4},  // extra names at the end
-      {5, 4, 3, 2, 1, 0, 0, 1, 2, 3, 4, 5},  // reversed runs
+      {0, 1, 2, 3, 3, 3, 4, 5, 6, 6, 7, 8},   // class-major, as TextEmbedder builds it
+      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 4},   // extra names at the end
+      {5, 4, 3, 2, 1, 0, 0, 1, 2, 3, 4, 5},   // reversed runs
       {0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 0},  // classes 11 and beyond have no query
   };
   at::manual_seed(21);
@@ -118,8 +118,8 @@ TEST(ClassMaxOverQueriesTest, MatchesPlainLoopsForMixedMappings) {
           for (size_t q = 0; q < mapping.size(); ++q) {
             if (mapping[q] == k) expected = std::max(expected, p[static_cast<int64_t>(q)][y][x]);
           }
-          ASSERT_EQ(c[k][y][x].item<float>(), expected) << "class " << k << " mapping "
-                                                        << mapping[0] << mapping[1];
+          ASSERT_EQ(c[k][y][x].item<float>(), expected)
+              << "class " << k << " mapping " << mapping[0] << mapping[1];
         }
       }
     }

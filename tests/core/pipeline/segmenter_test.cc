@@ -125,8 +125,7 @@ TEST_F(SegmenterTest, BothPamrPropagationsGiveTheSameSegmentation) {
   // shifted views (the CPU's).
   const cv::Mat image = Image(320, 240);
   Segmentation results[2];
-  const PamrPropagation kinds[2] = {PamrPropagation::kShiftedViews,
-                                    PamrPropagation::kSparseMatrix};
+  const PamrPropagation kinds[2] = {PamrPropagation::kShiftedViews, PamrPropagation::kSparseMatrix};
   for (int i = 0; i < 2; ++i) {
     SegmenterOptions options;
     options.pamr_propagation = kinds[i];
@@ -140,7 +139,9 @@ TEST_F(SegmenterTest, BothPamrPropagationsGiveTheSameSegmentation) {
 }
 
 TEST_F(SegmenterTest, StopsWhenTheCallerCancels) {
-  Segmenter segmenter(*model_, SegmenterOptions{.batch_memory_bytes = 1, .max_crops_per_batch = 1, .pamr_propagation = {}});
+  Segmenter segmenter(
+      *model_,
+      SegmenterOptions{.batch_memory_bytes = 1, .max_crops_per_batch = 1, .pamr_propagation = {}});
   int batches = 0;
   SegmentCallbacks callbacks;
   callbacks.check_continue = [&]() {

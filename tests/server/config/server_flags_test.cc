@@ -71,8 +71,7 @@ TEST(ServerFlagDefaultsTest, EveryOverrideDefaultsToItsNotGivenSentinel) {
   }
   for (const char* name :
        {"workers", "max_pending_requests", "max_batch_crops", "batch_memory_bytes",
-        "cache_budget_bytes", "cpu_threads",
-        "drain_grace_seconds", "max_connection_age_seconds"}) {
+        "cache_budget_bytes", "cpu_threads", "drain_grace_seconds", "max_connection_age_seconds"}) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     ASSERT_NE(flag, nullptr) << name;
     EXPECT_EQ(flag->DefaultValue(), "-1") << name;
