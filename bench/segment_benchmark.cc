@@ -156,11 +156,27 @@ absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vo
       at::cosine_similarity(queries.embeddings.cpu(), other_queries.embeddings.cpu(), 1)
           .min()
           .item<double>();
+  // Random weights make many pixels near-ties (183 probabilities all close to 1/183), where any
+  // rounding flips the argmax: also report the agreement on the pixels whose best two classes are
+  // at least kDecisiveMargin apart on the other device.
+  constexpr double kDecisiveMargin = 1e-3;
+  const at::Tensor top2 = std::get<0>(b.scores.topk(2, 0));
+  const at::Tensor decisive = (top2[0] - top2[1]) >= kDecisiveMargin;
+  const at::Tensor same = at::from_blob(cv::Mat(a.labels == b.labels).data,
+                                        {a.labels.rows, a.labels.cols}, at::kByte)
+                              .to(at::kBool);
+  const int64_t decisive_pixels = decisive.sum().item<int64_t>();
+  const double decisive_agreement =
+      decisive_pixels == 0
+          ? 1.0
+          : static_cast<double>((same & decisive).sum().item<int64_t>()) / decisive_pixels;
   std::printf(
-      "COMPARE %s(%s) vs %s(%s): label agreement %.5f, max |score diff| %.3g, "
-      "min query-embedding cosine %.6f\n",
+      "COMPARE %s(%s) vs %s(%s): label agreement %.5f (%.5f on the %.1f%% of pixels whose top two "
+      "classes are >= %g apart), max |score diff| %.3g, min query-embedding cosine %.6f\n",
       model.device().str().c_str(), c10::toString(model.dtype()), other->device().str().c_str(),
-      c10::toString(other->dtype()), agreement, max_diff, text_cosine);
+      c10::toString(other->dtype()), agreement, decisive_agreement,
+      100.0 * decisive_pixels / static_cast<double>(a.labels.total()), kDecisiveMargin, max_diff,
+      text_cosine);
   return absl::OkStatus();
 }
 

@@ -34,6 +34,8 @@ timeout 420 cmake --build build-gpu -j16 >"$out/build.log" 2>&1 ||
 phase unit tests
 (cd build-gpu && timeout 180 ctest -j4 --output-on-failure >"$out/ctest.log" 2>&1)
 grep -E "tests passed|Failed|SEGFAULT|Failure|CudaAgrees|CudaMarkers" "$out/ctest.log" | head -30
+# A crashing suite prints its stack (tests/crash_backtrace.cc).
+grep -A30 "fatal signal" "$out/ctest.log" | (c++filt 2>/dev/null || cat) | cut -c1-200 | head -70
 
 bench=build-gpu/bench/segment_benchmark
 common=(--device cuda --bpe .devdata/bpe_simple_vocab_16e6.txt.gz --descriptions .devdata
