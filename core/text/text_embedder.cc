@@ -1,6 +1,7 @@
 #include "core/text/text_embedder.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <utility>
@@ -43,22 +44,33 @@ TextEmbedder::TextEmbedder(const clip::ClipModel& model, const BpeTokenizer& tok
 
 absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(
     const std::vector<std::string>& strings, const clip::TextEncodeOptions& options) const {
-  const int64_t context = model_.config().context_length;
-  std::vector<std::vector<int32_t>> sequences;
-  sequences.reserve(strings.size() * templates_.size());
-  for (const std::string& s : strings) {
-    for (const std::string& tmpl : templates_) {
-      ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                       tokenizer_.Tokenize(FillTemplate(tmpl, s), static_cast<int>(context)));
-      sequences.push_back(std::move(ids));
+  const int context = static_cast<int>(model_.config().context_length);
+  const size_t per_string = templates_.size();
+  std::vector<std::vector<int32_t>> sequences(strings.size() * per_string);
+  // Tokenizing is host work of a few microseconds per prompt (28320 prompts for COCO-Stuff: tens
+  // of milliseconds on one core), independent per string: spread over LibTorch's intra-op threads.
+  // The tokenizer's word cache is shared and locked.
+  std::vector<absl::Status> errors(strings.size());
+  at::parallel_for(0, static_cast<int64_t>(strings.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      for (size_t t = 0; t < per_string; ++t) {
+        absl::StatusOr<std::vector<int32_t>> ids = tokenizer_.Tokenize(
+            FillTemplate(templates_[t], strings[static_cast<size_t>(i)]), context);
+        if (!ids.ok()) {
+          errors[static_cast<size_t>(i)] = ids.status();
+          break;
+        }
+        sequences[static_cast<size_t>(i) * per_string + t] = *std::move(ids);
+      }
     }
-  }
+  });
+  for (const absl::Status& error : errors) RETURN_IF_ERROR(error);
   ASSIGN_OR_RETURN(at::Tensor prompts, model_.EncodeTexts(sequences, options));
   return GuardTorch("prompt ensemble", [&]() -> absl::StatusOr<at::Tensor> {
     c10::InferenceMode inference;
     const int64_t count = static_cast<int64_t>(strings.size());
-    const int64_t per_string = static_cast<int64_t>(templates_.size());
-    at::Tensor grouped = L2Normalize(prompts).view({count, per_string, prompts.size(1)});
+    at::Tensor grouped =
+        L2Normalize(prompts).view({count, static_cast<int64_t>(per_string), prompts.size(1)});
     return L2Normalize(grouped.mean(1));
   });
 }
