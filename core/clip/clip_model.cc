@@ -45,6 +45,8 @@ absl::Status CheckSequences(const std::vector<std::vector<int32_t>>& sequences,
 
 }  // namespace
 
+int64_t DefaultTextBatch(const c10::Device& device) { return device.is_cuda() ? 2048 : 256; }
+
 absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(const std::string& path,
                                                            c10::Device device,
                                                            c10::ScalarType dtype,
@@ -96,7 +98,8 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
       return sequences[a].size() < sequences[b].size();
     });
-    const int64_t max_batch = std::max<int64_t>(1, options.max_batch);
+    const int64_t max_batch =
+        options.max_batch > 0 ? options.max_batch : DefaultTextBatch(device());
     for (int64_t start = 0; start < count; start += max_batch) {
       const int64_t end = std::min(count, start + max_batch);
       const int64_t length = static_cast<int64_t>(sequences[order[end - 1]].size());

@@ -61,7 +61,7 @@ v1::ServerConfig DefaultServerConfig() {
   scheduling.set_max_pending_requests(limits.max_pending_requests);
   scheduling.set_max_batch_crops(16);
   scheduling.set_default_preset("voc21");
-  scheduling.set_text_batch(256);
+  scheduling.set_text_batch(0);
   scheduling.set_batch_memory_bytes(int64_t{1} << 30);
 
   v1::LimitsConfig& limits_config = *config.mutable_limits();
@@ -149,7 +149,10 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
   require_positive("scheduling.workers", scheduling.workers());
   require_positive("scheduling.max_pending_requests", scheduling.max_pending_requests());
   require_positive("scheduling.max_batch_crops", scheduling.max_batch_crops());
-  require_positive("scheduling.text_batch", scheduling.text_batch());
+  if (scheduling.text_batch() < 0) {
+    problems.push_back(absl::StrCat("scheduling.text_batch must be >= 0 (0: automatic; got ",
+                                    scheduling.text_batch(), ")"));
+  }
   require_positive("scheduling.batch_memory_bytes", scheduling.batch_memory_bytes());
   if (scheduling.default_preset().empty()) problems.push_back("scheduling.default_preset is empty");
 

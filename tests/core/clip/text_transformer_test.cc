@@ -38,6 +38,19 @@ TEST(TextTransformerTest, CutAtEndOfTextMatchesTheFull77TokenRun) {
   }
 }
 
+TEST(TextTransformerTest, DefaultBatchIs256OnTheCpuAnd2048OnCuda) {
+  EXPECT_EQ(DefaultTextBatch(c10::Device(c10::kCPU)), 256);
+  EXPECT_EQ(DefaultTextBatch(c10::Device(c10::kCUDA, 0)), 2048);
+  // max_batch 0 (the default) uses it: 300 sequences on the CPU take two batches.
+  ClipModel model(testing::MakeTinyWeights(/*seed=*/5));
+  const std::vector<std::vector<int32_t>> sequences(300, {49406, 320, 49407});
+  TextEncodeOptions options;
+  std::vector<int64_t> progress;
+  options.progress = [&](int64_t done, int64_t) { progress.push_back(done); };
+  ASSERT_TRUE(model.EncodeTexts(sequences, options).ok());
+  EXPECT_EQ(progress, (std::vector<int64_t>{256, 300}));
+}
+
 TEST(TextTransformerTest, RejectsMalformedSequences) {
   ClipModel model(testing::MakeTinyWeights(/*seed=*/5));
   EXPECT_EQ(model.EncodeTexts({{49406}}).status().code(), absl::StatusCode::kInvalidArgument);

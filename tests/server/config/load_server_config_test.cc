@@ -52,7 +52,7 @@ TEST(DefaultServerConfigTest, MatchesTheDocumentedDefaults) {
   EXPECT_EQ(config.scheduling().max_batch_crops(), 16);
   EXPECT_EQ(config.scheduling().batch_memory_bytes(), int64_t{1} << 30);
   EXPECT_EQ(config.scheduling().default_preset(), "voc21");
-  EXPECT_EQ(config.scheduling().text_batch(), 256);
+  EXPECT_EQ(config.scheduling().text_batch(), 0);  // automatic
   EXPECT_EQ(config.limits().max_message_bytes(), 32 * 1024 * 1024);
   EXPECT_EQ(config.limits().max_decoded_pixels(), 40000000);
   EXPECT_EQ(config.limits().max_classes(), 1000);
@@ -266,8 +266,9 @@ INSTANTIATE_TEST_SUITE_P(
         ValidationCase{"NoBatchMemory",
                        [](auto& c) { c.mutable_scheduling()->set_batch_memory_bytes(0); },
                        "scheduling.batch_memory_bytes must be > 0 (got 0)"},
-        ValidationCase{"NoTextBatch", [](auto& c) { c.mutable_scheduling()->set_text_batch(0); },
-                       "scheduling.text_batch must be > 0"},
+        ValidationCase{"NegativeTextBatch",
+                       [](auto& c) { c.mutable_scheduling()->set_text_batch(-1); },
+                       "scheduling.text_batch must be >= 0 (0: automatic; got -1)"},
         ValidationCase{"NoDefaultPreset",
                        [](auto& c) { c.mutable_scheduling()->clear_default_preset(); },
                        "scheduling.default_preset is empty"},
