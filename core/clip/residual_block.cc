@@ -35,9 +35,9 @@ at::Tensor ResidualBlockForward(const at::Tensor& x, const checkpoint::ResidualB
   if (self_self_map != nullptr) *self_self_map = SelfSelfAttentionMap(p.q, p.k);
   if (query_key != nullptr) *query_key = {p.q, p.k};
   at::Tensor h = OutProjection(DotProductAttention(p.q, p.k, p.v, causal), block).add_(x);
-  at::Tensor hidden = QuickGelu(at::linear(LayerNormFp32(h, block.ln_2_weight, block.ln_2_bias),
-                                           block.fc_weight, block.fc_bias));
-  return at::linear(hidden, block.proj_weight, block.proj_bias).add_(h);
+  return QuickGeluMlp(LayerNormFp32(h, block.ln_2_weight, block.ln_2_bias), block.fc_weight,
+                      block.fc_bias, block.proj_weight, block.proj_bias)
+      .add_(h);
 }
 
 at::Tensor ItaclipLastBlockForward(const at::Tensor& x,

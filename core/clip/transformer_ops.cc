@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace itaclip::clip {
 
 at::Tensor LayerNormFp32(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
@@ -19,7 +21,21 @@ at::Tensor LayerNormFp32(const at::Tensor& x, const at::Tensor& weight, const at
   return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, weight, bias, kEps).to(dtype);
 }
 
-at::Tensor QuickGelu(const at::Tensor& x) { return (x * 1.702).sigmoid_().mul_(x); }
+at::Tensor QuickGeluMlp(const at::Tensor& x, const at::Tensor& fc_weight, const at::Tensor& fc_bias,
+                        const at::Tensor& proj_weight, const at::Tensor& proj_bias) {
+  constexpr double kScale = 1.702;
+  const int64_t width = x.size(-1);
+  const at::Tensor rows = x.reshape({-1, width});
+  // h' = 1.702·(x Wᵀ + b): with the bias pre-scaled, beta stays 1 (cuBLASLt then adds the bias in
+  // the GEMM's epilogue) and alpha carries the factor.
+  at::Tensor hidden = at::addmm(fc_bias * kScale, rows, fc_weight.t(), /*beta=*/1, /*alpha=*/kScale);
+  // silu(h') = h'·sigmoid(h') = 1.702·QuickGELU(h), in place; c_proj takes the 1/1.702 back.
+  at::silu_(hidden);
+  at::Tensor out = at::addmm(proj_bias, hidden, proj_weight.t(), /*beta=*/1, /*alpha=*/1.0 / kScale);
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = out.size(1);
+  return out.view(sizes);
+}
 
 at::Tensor SplitHeads(const at::Tensor& x, int64_t heads) {
   const int64_t n = x.size(0), length = x.size(1);

@@ -13,8 +13,12 @@ namespace itaclip::clip {
 // LayerNorm (eps 1e-5) evaluated in fp32 with fp32 parameters; the result has x's dtype.
 at::Tensor LayerNormFp32(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
-// x * sigmoid(1.702 x), CLIP's MLP activation.
-at::Tensor QuickGelu(const at::Tensor& x);
+// CLIP's MLP: c_proj(QuickGELU(c_fc(x))), QuickGELU(h) = h·sigmoid(1.702 h); x is [..., width].
+// Computed as c_proj(silu(1.702·c_fc(x)) / 1.702), the two factors riding in the GEMMs (alpha, and
+// the bias pre-scaled), so the activation is one silu kernel instead of three elementwise passes
+// over the widest tensor of the block. Equal up to rounding (the weights are not changed).
+at::Tensor QuickGeluMlp(const at::Tensor& x, const at::Tensor& fc_weight, const at::Tensor& fc_bias,
+                        const at::Tensor& proj_weight, const at::Tensor& proj_bias);
 
 // [N, L, heads*64] -> [N, heads, L, 64] (a view when possible).
 at::Tensor SplitHeads(const at::Tensor& x, int64_t heads);
