@@ -3,12 +3,16 @@
 #include <c10/core/Event.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
+#include <utility>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace itaclip {
 
 DeviceMarker::DeviceMarker() = default;
+
+DeviceMarker::DeviceMarker(std::function<bool()> reached) : reached_(std::move(reached)) {}
 
 DeviceMarker DeviceMarker::Record(const c10::Device& device) {
   DeviceMarker marker;
@@ -18,7 +22,10 @@ DeviceMarker DeviceMarker::Record(const c10::Device& device) {
   return marker;
 }
 
-bool DeviceMarker::Reached() const { return event_ == nullptr || event_->query(); }
+bool DeviceMarker::Reached() const {
+  if (reached_) return reached_();
+  return event_ == nullptr || event_->query();
+}
 
 void DeviceMarker::Wait() const {
   while (!Reached()) absl::SleepFor(absl::Microseconds(kPollMicroseconds));

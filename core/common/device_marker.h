@@ -5,6 +5,7 @@
 
 #include <c10/core/Device.h>
 
+#include <functional>
 #include <memory>
 
 namespace c10 {
@@ -17,6 +18,9 @@ class DeviceMarker {
  public:
   // A marker that is already reached (what Record gives on the CPU).
   DeviceMarker();
+  // A marker reached when `reached` says so: a stand-in for a device that runs behind the host
+  // (tests exercise the server's pipelining on the CPU with it).
+  explicit DeviceMarker(std::function<bool()> reached);
 
   // Marks the current end of `device`'s current stream (a CUDA event). On the CPU, ops run when
   // they are called, so the marker is reached at once.
@@ -33,7 +37,8 @@ class DeviceMarker {
   static constexpr int kPollMicroseconds = 50;
 
  private:
-  std::shared_ptr<c10::Event> event_;  // null: reached
+  std::shared_ptr<c10::Event> event_;  // null: reached, unless reached_ says otherwise
+  std::function<bool()> reached_;
 };
 
 }  // namespace itaclip

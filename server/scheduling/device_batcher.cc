@@ -167,7 +167,8 @@ DeviceBatcher::QueuedBatch DeviceBatcher::Queue(std::vector<Slice> slices) {
                                        *slice.task->queries, patch);
       offset += views;
     }
-    batch.done = DeviceMarker::Record(model_.device());
+    batch.done = options_.record_marker ? options_.record_marker()
+                                        : DeviceMarker::Record(model_.device());
     return absl::OkStatus();
   });
   return batch;
@@ -200,7 +201,9 @@ void DeviceBatcher::Complete(QueuedBatch& batch) {
       SegmentTask& task = *slice.task;
       task.model_ms += batch_ms * static_cast<double>(slice.end - slice.begin) /
                        static_cast<double>(std::max<int64_t>(batch.crops, 1));
-      const bool done = task.next_crop == task.job->num_crops();
+      task.completed_crops += slice.end - slice.begin;
+      // Not next_crop: with two batches in flight it already counts the newer batch's crops.
+      const bool done = task.completed_crops == task.job->num_crops();
       if (!batch.status.ok() || done) {
         finished.emplace_back(slice.task, batch.status);
         tasks_.erase(it);

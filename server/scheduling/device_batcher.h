@@ -34,6 +34,9 @@ struct DeviceBatcherOptions {
   // Called on the device thread before each batch is formed; may be empty. Tests hold the device
   // here (a gate) to fill the queue or cancel a call at a known point, without sleeping.
   std::function<void()> before_batch;
+  // Marks the end of a queued batch; empty: DeviceMarker::Record on the model's device. Tests
+  // give markers that are reached late, to run the two-batches-in-flight path on the CPU.
+  std::function<DeviceMarker()> record_marker;
 };
 
 class DeviceBatcher {

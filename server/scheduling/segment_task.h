@@ -21,7 +21,8 @@ struct SegmentTask {
   std::shared_ptr<const text::QueryEmbeddings> queries;  // the vocabulary's resident embeddings
 
   // Device progress, touched only by the device thread.
-  int64_t next_crop = 0;  // crops [0, next_crop) have been sent through the ViT
+  int64_t next_crop = 0;       // crops [0, next_crop) have been queued on the device
+  int64_t completed_crops = 0;  // of those, how many the device has finished (fused)
   double model_ms = 0;    // this task's share of the ViT batches it was in, plus its fusion
 
   // Called once by the device thread: OK when every crop is fused, else why the task was dropped

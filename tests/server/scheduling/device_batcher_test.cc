@@ -121,6 +121,51 @@ class DeviceBatcherTest : public ::testing::Test {
   void SetUp() override { TinyQueries(); }  // builds the model and embeddings before any timing
 };
 
+TEST_F(DeviceBatcherTest, WithADeviceBehindTheHostTwoBatchesAreInFlightAndResultsAreUnchanged) {
+  // max_batch_crops 1: a's 3 crops and b's 2 take 5 batches. Marker i is reached only once
+  // batch i + 1 has been queued (or when it is the last): the batcher must queue the next batch
+  // before it reports the previous one, report every call once, after all of its crops, and
+  // leave results unchanged.
+  const pipeline::PipelineParams params = SmallParams(64);
+  const cv::Mat image_a = RandomImage(96, 64, 1), image_b = RandomImage(64, 90, 2);
+  BatchLog log;
+  DeviceGate gate;
+  std::unique_ptr<Probe> a = MakeProbe(image_a, params, &log);
+  std::unique_ptr<Probe> b = MakeProbe(image_b, params, &log);
+  constexpr int kBatches = 5;
+  std::atomic<int> recorded{0};
+  // Whether batch i was still running when batch i + 1 was queued.
+  std::atomic<int> in_flight_pairs{0};
+  auto record = [&]() {
+    const int index = recorded.fetch_add(1);
+    if (index > 0) in_flight_pairs.fetch_add(1);  // batch index - 1 is not reached yet
+    return DeviceMarker(
+        [&recorded, index] { return recorded.load() > index + 1 || index == kBatches - 1; });
+  };
+  DeviceBatcher batcher(TinyModel(), {.max_batch_crops = 1,
+                                      .batch_memory_bytes = int64_t{1} << 30,
+                                      .on_batch = log.Hook(),
+                                      .before_batch = gate.Hook(),
+                                      .record_marker = record});
+  batcher.Submit(a->task);
+  batcher.Submit(b->task);
+  gate.WaitUntilHeld();  // both are queued before the first batch forms
+  gate.Open();
+  a->done.WaitForNotification();
+  b->done.WaitForNotification();
+  EXPECT_EQ(recorded.load(), kBatches);
+  EXPECT_EQ(in_flight_pairs.load(), kBatches - 1);
+  EXPECT_EQ(log.size(), kBatches);
+  // a (oldest first) is reported after the batch of its third crop has run, not when it was
+  // queued; b after the last batch.
+  EXPECT_EQ(a->batches_before_done, 3);
+  EXPECT_EQ(b->batches_before_done, kBatches);
+  EXPECT_EQ(a->task->completed_crops, 3);
+  EXPECT_EQ(b->task->completed_crops, 2);
+  ExpectSameAsSegmenter(*a, image_a, params);
+  ExpectSameAsSegmenter(*b, image_b, params);
+}
+
 TEST_F(DeviceBatcherTest, SameSizeCallsShareOneBatchAndMatchTheSegmenter) {
   const pipeline::PipelineParams params = SmallParams(64);
   const cv::Mat image_a = RandomImage(96, 64, 1), image_b = RandomImage(64, 90, 2);
@@ -135,7 +180,8 @@ TEST_F(DeviceBatcherTest, SameSizeCallsShareOneBatchAndMatchTheSegmenter) {
   DeviceBatcher batcher(TinyModel(), {.max_batch_crops = 16,
                                       .batch_memory_bytes = int64_t{1} << 30,
                                       .on_batch = log.Hook(),
-                                      .before_batch = gate.Hook()});
+                                      .before_batch = gate.Hook(),
+                                      .record_marker = {}});
   batcher.Submit(a->task);
   gate.WaitUntilHeld();
   batcher.Submit(b->task);
@@ -166,7 +212,8 @@ TEST_F(DeviceBatcherTest, CallsWithDifferentCropSizesNeverShareABatch) {
   ASSERT_EQ(b->task->job->crop_height(), 48);
   ASSERT_EQ(a->task->job->crop_height(), 64);
 
-  DeviceBatcher batcher(TinyModel(), {.on_batch = log.Hook(), .before_batch = gate.Hook()});
+  DeviceBatcher batcher(TinyModel(),
+                        {.on_batch = log.Hook(), .before_batch = gate.Hook(), .record_marker = {}});
   batcher.Submit(a->task);
   gate.WaitUntilHeld();
   batcher.Submit(b->task);
@@ -201,7 +248,8 @@ TEST_F(DeviceBatcherTest, MaxBatchCropsBoundsEveryBatch) {
   DeviceBatcher batcher(TinyModel(), {.max_batch_crops = 2,
                                       .batch_memory_bytes = int64_t{1} << 30,
                                       .on_batch = log.Hook(),
-                                      .before_batch = gate.Hook()});
+                                      .before_batch = gate.Hook(),
+                                      .record_marker = {}});
   batcher.Submit(a->task);
   gate.WaitUntilHeld();
   batcher.Submit(b->task);
@@ -233,7 +281,8 @@ TEST_F(DeviceBatcherTest, ACallCancelledWhileWaitingIsDroppedWithoutFeatures) {
   std::unique_ptr<Probe> a = MakeProbe(image_a, params, &log);
   std::unique_ptr<Probe> b = MakeProbe(image_b, params, &log);
 
-  DeviceBatcher batcher(TinyModel(), {.on_batch = log.Hook(), .before_batch = gate.Hook()});
+  DeviceBatcher batcher(TinyModel(),
+                        {.on_batch = log.Hook(), .before_batch = gate.Hook(), .record_marker = {}});
   batcher.Submit(a->task);
   gate.WaitUntilHeld();
   batcher.Submit(b->task);
@@ -260,7 +309,8 @@ TEST_F(DeviceBatcherTest, TheCallHoldingTheDeviceIsDroppedWhenCancelled) {
   std::unique_ptr<Probe> a = MakeProbe(RandomImage(96, 64, 10), params, &log);
   std::unique_ptr<Probe> b = MakeProbe(RandomImage(64, 64, 11), params, &log);
 
-  DeviceBatcher batcher(TinyModel(), {.on_batch = log.Hook(), .before_batch = gate.Hook()});
+  DeviceBatcher batcher(TinyModel(),
+                        {.on_batch = log.Hook(), .before_batch = gate.Hook(), .record_marker = {}});
   batcher.Submit(a->task);
   gate.WaitUntilHeld();  // A woke the device thread; its batch is not formed yet
   batcher.Submit(b->task);
@@ -283,7 +333,8 @@ TEST_F(DeviceBatcherTest, ACallPastItsDeadlineIsDroppedWithDeadlineExceeded) {
   BatchLog log;
   std::unique_ptr<Probe> a = MakeProbe(RandomImage(64, 64, 12), params, &log);
   a->task->cancel = std::make_shared<CancelToken>(absl::Now() - absl::Seconds(1));
-  DeviceBatcher batcher(TinyModel(), {.on_batch = log.Hook(), .before_batch = nullptr});
+  DeviceBatcher batcher(TinyModel(),
+                        {.on_batch = log.Hook(), .before_batch = nullptr, .record_marker = {}});
   batcher.Submit(a->task);
   a->done.WaitForNotification();
   EXPECT_EQ(a->status.code(), absl::StatusCode::kDeadlineExceeded);
