@@ -38,9 +38,11 @@ constexpr char kUsage[] =
     "                  --out LABELS.png [--scores SCORES.npy [--score_format float16|float32]]\n"
     "                  [--overlay OVERLAY.png] [--preset NAME] [--set key=value,...] "
     "[--raw_labels]\n"
+    "                  [--raw_image_size WxH: IMG is raw BGR pixels, sent undecoded]\n"
     "  itaclip health [--service NAME]\n"
-    "  itaclip loadgen --image IMG (--vocabulary ID | --classes FILE | --class_names LIST)\n"
-    "                  [--preset NAME] --concurrency N (--requests M | --duration_s S)\n"
+    "  itaclip loadgen --image IMG [--raw_image_size WxH] (--vocabulary ID | --classes FILE |\n"
+    "                  --class_names LIST) [--preset NAME] [--raw_labels]\n"
+    "                  --concurrency N (--requests M | --duration_s S)\n"
     "Run `itaclip --help` for every flag.";
 
 // The message on one line, whatever the server or a library put in it.
