@@ -8,10 +8,10 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <opencv2/core.hpp>
 #include <optional>
@@ -162,9 +162,9 @@ absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vo
   constexpr double kDecisiveMargin = 1e-3;
   const at::Tensor top2 = std::get<0>(b.scores.topk(2, 0));
   const at::Tensor decisive = (top2[0] - top2[1]) >= kDecisiveMargin;
-  const at::Tensor same = at::from_blob(cv::Mat(a.labels == b.labels).data,
-                                        {a.labels.rows, a.labels.cols}, at::kByte)
-                              .to(at::kBool);
+  const at::Tensor same =
+      at::from_blob(cv::Mat(a.labels == b.labels).data, {a.labels.rows, a.labels.cols}, at::kByte)
+          .to(at::kBool);
   const int64_t decisive_pixels = decisive.sum().item<int64_t>();
   const double decisive_agreement =
       decisive_pixels == 0
@@ -180,23 +180,13 @@ absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vo
   return absl::OkStatus();
 }
 
-bool IsDirectory(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-bool IsFile(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
 // --descriptions for `preset`: the file itself, or the preset's published file in the folder.
 absl::StatusOr<std::string> DescriptionsFor(const std::string& preset) {
   const std::string flag = absl::GetFlag(FLAGS_descriptions);
-  if (flag.empty() || !IsDirectory(flag)) return flag;
+  if (flag.empty() || !std::filesystem::is_directory(flag)) return flag;
   for (const char* suffix : {"_definitions.txt", "_synonyms.txt"}) {
     const std::string path = absl::StrCat(flag, "/", preset, suffix);
-    if (IsFile(path)) return path;
+    if (std::filesystem::is_regular_file(path)) return path;
   }
   return absl::NotFoundError(absl::StrCat("--descriptions ", flag, " has no ", preset,
                                           "_definitions.txt or ", preset, "_synonyms.txt"));
@@ -216,23 +206,13 @@ absl::StatusOr<std::optional<pipeline::PamrPropagation>> PamrPropagationFlag() {
       absl::StrCat("--pamr must be shifted_views or sparse_matrix, not \"", name, "\""));
 }
 
-// The time to tokenize every prompt of the vocabulary (what TextEmbedder encodes: every name, and
-// every blended description) with a freshly loaded tokenizer, i.e. an empty word cache.
-absl::StatusOr<double> TokenizeMilliseconds(const text::VocabularySpec& vocabulary,
-                                            const pipeline::PipelineParams& params,
+// The time to tokenize every prompt of `strings` (TextEmbedder::EncodedStrings) with a freshly
+// loaded tokenizer, i.e. an empty word cache, on one thread.
+absl::StatusOr<double> TokenizeMilliseconds(const std::vector<std::string>& strings,
                                             const std::vector<std::string>& templates,
                                             int context_length) {
   ASSIGN_OR_RETURN(const text::BpeTokenizer tokenizer,
                    text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
-  std::vector<std::string> strings;
-  for (size_t c = 0; c < vocabulary.classes.size(); ++c) {
-    for (const std::string& name : vocabulary.classes[c].names) strings.push_back(name);
-    const bool background = vocabulary.background_first && c == 0;
-    if (!background && !vocabulary.classes[c].description.empty() &&
-        params.def_coefficient > 0) {
-      strings.push_back(vocabulary.classes[c].description);
-    }
-  }
   const absl::Time start = absl::Now();
   for (const std::string& s : strings) {
     for (const std::string& tmpl : templates) {
@@ -346,15 +326,17 @@ absl::Status Run() {
     ASSIGN_OR_RETURN(const std::string descriptions, DescriptionsFor(preset));
     ASSIGN_OR_RETURN(text::VocabularySpec vocabulary,
                      text::LoadVocabularySpec(classes, descriptions, params.background_first));
-    int64_t names = 0, described = 0;
+    int64_t names = 0;
     for (const text::ClassSpec& c : vocabulary.classes) {
       names += static_cast<int64_t>(c.names.size());
-      described += c.description.empty() ? 0 : 1;
     }
+    const std::vector<std::string> encoded =
+        text::TextEmbedder::EncodedStrings(vocabulary, params.def_coefficient);
+    const int64_t blended = static_cast<int64_t>(encoded.size()) - names;
 
-    ASSIGN_OR_RETURN(const double tokenize_ms,
-                     TokenizeMilliseconds(vocabulary, params, templates,
-                                          static_cast<int>(model->config().context_length)));
+    ASSIGN_OR_RETURN(
+        const double tokenize_ms,
+        TokenizeMilliseconds(encoded, templates, static_cast<int>(model->config().context_length)));
     text::TextEmbedder embedder(*model, tokenizer, templates);
     ResetPeakDeviceMemory(device);
     if (counter) counter->Reset();
@@ -367,18 +349,16 @@ absl::Status Run() {
     text_row.ms = absl::ToDoubleMilliseconds(absl::Now() - start);
     if (counter) text_row.ops = counter->counts();
     text_row.peak_device_mib = Mib(GetDeviceMemoryStats(device).peak_allocated_bytes);
-    // Every name, and every description that is blended (not the background's), x templates.
-    const bool background_described =
-        params.background_first && !vocabulary.classes.front().description.empty();
-    text_row.prompts = (names + described - (background_described ? 1 : 0)) *
-                       static_cast<int64_t>(templates.size());
+    text_row.prompts =
+        static_cast<int64_t>(encoded.size()) * static_cast<int64_t>(templates.size());
     if (absl::GetFlag(FLAGS_text)) {
       std::printf(
           "TEXT preset=%s classes=%zu names=%lld descriptions=%lld templates=%zu prompts=%lld "
-          "ms=%.1f (tokenizing on one thread, cold cache: %.1f) prompts_per_s=%.0f peak_device_mib=%.0f "
+          "ms=%.1f (tokenizing on one thread, cold cache: %.1f) prompts_per_s=%.0f "
+          "peak_device_mib=%.0f "
           "ops=%s\n",
           preset.c_str(), vocabulary.classes.size(), static_cast<long long>(names),
-          static_cast<long long>(described - (background_described ? 1 : 0)), templates.size(),
+          static_cast<long long>(blended), templates.size(),
           static_cast<long long>(text_row.prompts), text_row.ms, tokenize_ms,
           text_row.prompts / (text_row.ms / 1000.0), text_row.peak_device_mib,
           OpsText(text_row.ops).c_str());

@@ -10,7 +10,9 @@
 
 namespace itaclip::clip {
 
-// LayerNorm (eps 1e-5) evaluated in fp32 with fp32 parameters; the result has x's dtype.
+// LayerNorm (eps 1e-5) evaluated in fp32; the result has x's dtype. On the CPU (or for float32
+// input) x is converted to fp32 and the fp32 parameters are used; on CUDA, CUDA's kernel takes the
+// fp16 input and the parameters converted to fp16, and accumulates and applies them in fp32.
 at::Tensor LayerNormFp32(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
 // CLIP's MLP: c_proj(QuickGELU(c_fc(x))), QuickGELU(h) = h·sigmoid(1.702 h); x is [..., width].

@@ -40,6 +40,11 @@ std::vector<Offset> Neighbours(const std::vector<int>& dilations) {
   return neighbours;
 }
 
+// The replicate padding every shift needs: the largest dilation.
+int64_t Padding(const std::vector<int>& dilations) {
+  return *std::max_element(dilations.begin(), dilations.end());
+}
+
 void CheckDilations(const std::vector<int>& dilations) {
   TORCH_CHECK(!dilations.empty(), "PAMR: at least one dilation is required");
   for (int d : dilations) TORCH_CHECK(d > 0, "PAMR: dilations must be positive, got ", d);
@@ -71,7 +76,7 @@ at::Tensor PamrAffinity(const at::Tensor& guide, const std::vector<int>& dilatio
   const at::Tensor g = GuideAsChw(guide);
   const int64_t height = g.size(1);
   const int64_t width = g.size(2);
-  const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
+  const int64_t pad = Padding(dilations);
   // Replicate padding by the largest dilation once; every shift is then a view.
   const at::Tensor padded = at::replication_pad2d(g, {pad, pad, pad, pad});
 
@@ -118,7 +123,7 @@ at::Tensor PamrPropagationMatrix(const at::Tensor& weights, const std::vector<in
               weights.defined() ? weights.sizes() : at::IntArrayRef{});
   const int64_t height = weights.size(1);
   const int64_t width = weights.size(2);
-  const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
+  const int64_t pad = Padding(dilations);
   const int64_t padded_h = height + 2 * pad, padded_w = width + 2 * pad;
   const int64_t padded_pixels = padded_h * padded_w;
   // CSR wants the columns of a row sorted and distinct: in the padded domain the 16 neighbours of a
@@ -164,7 +169,7 @@ at::Tensor PropagateWithShiftedViews(const at::Tensor& weights, const at::Tensor
   at::Tensor current = mask.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true).contiguous();
   const int64_t height = mask.size(1);
   const int64_t width = mask.size(2);
-  const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
+  const int64_t pad = Padding(dilations);
   const std::vector<Offset> neighbours = Neighbours(dilations);
 
   // Jacobi iterations with two ping-pong buffers and one padded copy of the
@@ -206,7 +211,7 @@ at::Tensor PropagateWithShiftedViews(const at::Tensor& weights, const at::Tensor
 at::Tensor PropagateWithMatrix(const at::Tensor& weights, const at::Tensor& mask, int steps,
                                const std::vector<int>& dilations) {
   const int64_t queries = mask.size(0), height = mask.size(1), width = mask.size(2);
-  const int64_t pad = *std::max_element(dilations.begin(), dilations.end());
+  const int64_t pad = Padding(dilations);
   const int64_t padded_h = height + 2 * pad, padded_w = width + 2 * pad;
   const at::Tensor matrix = PamrPropagationMatrix(weights, dilations);
   at::Tensor current = at::replication_pad2d(mask.to(at::kFloat), {pad, pad, pad, pad})

@@ -36,6 +36,12 @@ absl::Status CheckSpec(const VocabularySpec& spec, double description_weight) {
   return absl::OkStatus();
 }
 
+// Whether class c's description is encoded and blended into its names' queries.
+bool IsBlended(const VocabularySpec& spec, size_t c, double description_weight) {
+  const bool is_background = spec.background_first && c == 0;
+  return !is_background && !spec.classes[c].description.empty() && description_weight > 0.0;
+}
+
 }  // namespace
 
 TextEmbedder::TextEmbedder(const clip::ClipModel& model, const BpeTokenizer& tokenizer,
@@ -75,27 +81,35 @@ absl::StatusOr<at::Tensor> TextEmbedder::EnsembleEmbeddings(
   });
 }
 
+std::vector<std::string> TextEmbedder::EncodedStrings(const VocabularySpec& spec,
+                                                      double description_weight) {
+  std::vector<std::string> strings;
+  for (const ClassSpec& c : spec.classes) {
+    strings.insert(strings.end(), c.names.begin(), c.names.end());
+  }
+  for (size_t c = 0; c < spec.classes.size(); ++c) {
+    if (IsBlended(spec, c, description_weight)) strings.push_back(spec.classes[c].description);
+  }
+  return strings;
+}
+
 absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
                                                     double description_weight,
                                                     const clip::TextEncodeOptions& options) const {
   RETURN_IF_ERROR(CheckSpec(spec, description_weight));
   QueryEmbeddings result;
-  std::vector<std::string> strings;  // every name, then every description that is blended
-  std::vector<int64_t> description_row(spec.classes.size(), -1);
+  const std::vector<std::string> strings = EncodedStrings(spec, description_weight);
   for (size_t c = 0; c < spec.classes.size(); ++c) {
     result.class_names.push_back(spec.classes[c].names.front());
-    for (const std::string& name : spec.classes[c].names) {
-      strings.push_back(name);
-      result.query_class.push_back(static_cast<int>(c));
-    }
+    result.query_class.insert(result.query_class.end(), spec.classes[c].names.size(),
+                              static_cast<int>(c));
   }
-  const int64_t num_queries = static_cast<int64_t>(strings.size());
+  const int64_t num_queries = static_cast<int64_t>(result.query_class.size());
+  // Where each blended class's description sits in `strings` (after the names, in class order).
+  std::vector<int64_t> description_row(spec.classes.size(), -1);
+  int64_t next_row = num_queries;
   for (size_t c = 0; c < spec.classes.size(); ++c) {
-    const bool is_background = spec.background_first && c == 0;
-    if (!is_background && !spec.classes[c].description.empty() && description_weight > 0.0) {
-      description_row[c] = static_cast<int64_t>(strings.size());
-      strings.push_back(spec.classes[c].description);
-    }
+    if (IsBlended(spec, c, description_weight)) description_row[c] = next_row++;
   }
   ASSIGN_OR_RETURN(at::Tensor ensembles, EnsembleEmbeddings(strings, options));
   ASSIGN_OR_RETURN(

@@ -36,6 +36,12 @@ class TextEmbedder {
   absl::StatusOr<QueryEmbeddings> Embed(const VocabularySpec& spec, double description_weight,
                                         const clip::TextEncodeOptions& options = {}) const;
 
+  // The strings Embed encodes (each under every template), in its order: every name of every
+  // class, then the description of every blended class (non-empty, not the background class, and
+  // description_weight > 0).
+  static std::vector<std::string> EncodedStrings(const VocabularySpec& spec,
+                                                 double description_weight);
+
  private:
   const clip::ClipModel& model_;
   const BpeTokenizer& tokenizer_;
