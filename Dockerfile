@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # itaclip-serve images: itaclip-server and the itaclip client, one Dockerfile with two targets.
-#   docker build --target cpu  -t itaclip-serve:cpu  .   # Debian 12's LibTorch 1.13 (CPU, fp32)
-#   docker build --target cuda -t itaclip-serve:cuda .   # pip LibTorch 2.11.0 + CUDA 13.0 (fp16)
+#   docker build --target cpu  -t itaclip-serve:cpu  .   # Debian 13's LibTorch 2.6 (CPU, fp32)
+#   docker build --target cuda -t itaclip-serve:cuda .   # PyPI's LibTorch 2.11.0 + CUDA 13.0 (fp16)
 # The CPU build runs CI's own scripts (scripts/setup_debian.sh, scripts/build.sh,
 # scripts/install.sh; CI runs install.sh as the deploy.install_tree test and checks the runtime
 # package list against the built programs). The CUDA build uses the same scripts over
@@ -14,14 +14,14 @@
 #   docker run --rm --gpus all -p 50051:50051 -e ITACLIP_FETCH_MODEL=1 -v models:/models \
 #       itaclip-serve:cuda
 # Arguments after the image name replace the default ones (CMD) and go to itaclip-server.
-ARG DEBIAN_IMAGE=debian:12
-ARG RUNTIME_IMAGE=debian:12-slim
+ARG DEBIAN_IMAGE=debian:trixie
+ARG RUNTIME_IMAGE=debian:trixie-slim
 
 # ---------------------------------------------------------------------------------------------
 FROM ${DEBIAN_IMAGE} AS build-cpu
 WORKDIR /src
 COPY scripts/setup_debian.sh scripts/
-RUN ./scripts/setup_debian.sh build && rm -rf /var/lib/apt/lists/*
+RUN ./scripts/setup_debian.sh build-system-torch && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN ./scripts/build.sh -DITACLIP_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr/local \
       -DITACLIP_CONFIG_DIR=/usr/local/share/itaclip/configs \
@@ -36,8 +36,8 @@ ARG TORCH_VERSION=2.11.0
 ARG TORCH_CUDA=cu130
 ARG CUDA_APT_VERSION=13-0
 WORKDIR /src
-COPY scripts/setup_debian.sh scripts/setup_cuda_libtorch.sh scripts/
-RUN ./scripts/setup_debian.sh build-cuda \
+COPY scripts/setup_debian.sh scripts/requirements-torch.txt scripts/setup_cuda_libtorch.sh scripts/
+RUN ./scripts/setup_debian.sh build \
  && ./scripts/setup_cuda_libtorch.sh /opt/torch "$TORCH_VERSION" "$TORCH_CUDA" "$CUDA_APT_VERSION" \
  && rm -rf /var/lib/apt/lists/*
 COPY . .

@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/op_counter.h"
+#include "bench/vit_flops.h"
 #include "core/checkpoint/assemble_clip_weights.h"
 #include "core/checkpoint/known_clip_configs.h"
 #include "core/checkpoint/random_state_dict.h"
@@ -35,6 +36,7 @@
 #include "core/common/device.h"
 #include "core/common/device_memory.h"
 #include "core/common/status_macros.h"
+#include "core/pipeline/image_views.h"
 #include "core/pipeline/pamr.h"
 #include "core/pipeline/preset_file.h"
 #include "core/pipeline/resize.h"
@@ -61,9 +63,9 @@ ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
           "folder with presets/, templates/, classes/");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or cuda:N");
 ABSL_FLAG(std::string, attention, "",
-          "self-self attention mode: materialized or weighted (empty: the build's default)");
+          "self-self attention mode: materialized or weighted (empty: the device's default)");
 ABSL_FLAG(int, iterations, 2, "timed images after one warm-up image (0: time the warm-up image)");
-ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: all cores)");
+ABSL_FLAG(int, threads, 0, "LibTorch CPU threads (0: the CPUs this process may use)");
 ABSL_FLAG(int, batch_memory_mb, 1024, "activation budget of one ViT batch, MiB");
 ABSL_FLAG(int, max_crops_per_batch, 64, "upper bound on crops per ViT batch");
 ABSL_FLAG(bool, text, true, "print the text side's figures (the embeddings are built anyway)");
@@ -84,16 +86,16 @@ namespace {
 using bench::OpCounter;
 using bench::OpCounts;
 
-absl::StatusOr<clip::SelfSelfAttentionMode> AttentionMode() {
+absl::StatusOr<std::optional<clip::SelfSelfAttentionMode>> AttentionMode() {
   const std::string text = absl::GetFlag(FLAGS_attention);
-  if (text.empty()) return clip::DefaultSelfSelfAttentionMode();
+  if (text.empty()) return std::nullopt;  // the device's default
   return clip::ParseSelfSelfAttentionMode(text);
 }
 
 absl::StatusOr<std::unique_ptr<clip::ClipModel>> MakeModel(c10::Device device) {
   // The same weights on every device: --model, or random weights from a fixed seed.
   const c10::ScalarType dtype = DefaultComputeDtype(device);
-  ASSIGN_OR_RETURN(const clip::SelfSelfAttentionMode mode, AttentionMode());
+  ASSIGN_OR_RETURN(const std::optional<clip::SelfSelfAttentionMode> mode, AttentionMode());
   if (!absl::GetFlag(FLAGS_model).empty()) {
     return clip::ClipModel::Load(absl::GetFlag(FLAGS_model), device, dtype, mode);
   }
@@ -227,6 +229,7 @@ struct Row {
   std::string preset, image;
   double ms = 0, preprocess_ms = 0, model_ms = 0, postprocess_ms = 0;
   size_t crops = 0;
+  double vit_gflop = 0;  // matrix products of all ViT passes of one image (bench/vit_flops.h)
   double peak_device_mib = 0;
   std::optional<OpCounts> ops;
 };
@@ -371,9 +374,13 @@ absl::Status Run() {
       Row row;
       row.preset = preset;
       row.image = absl::StrCat(size.width, "x", size.height);
-      row.crops =
-          pipeline::SlidingWindows(resized.height, resized.width, params.crop_size, params.stride)
-              .size();
+      const std::vector<pipeline::Window> windows =
+          pipeline::SlidingWindows(resized.height, resized.width, params.crop_size, params.stride);
+      row.crops = windows.size();
+      for (const pipeline::Window& w : windows) {
+        row.vit_gflop +=
+            pipeline::kNumViews * VitFlopsPerPass(model->config(), w.y2 - w.y1, w.x2 - w.x1) / 1e9;
+      }
       const cv::Mat image = SyntheticImage(size);
       std::vector<double> totals, preprocess, model_ms, postprocess;
       for (int i = 0; i <= absl::GetFlag(FLAGS_iterations); ++i) {
@@ -406,12 +413,13 @@ absl::Status Run() {
       std::printf(
           "RESULT preset=%s image=%s resized=%dx%d crops=%zu vit_passes=%zu queries=%lld "
           "device=%s attention=%s pamr=%s ms_per_image=%.1f images_per_s=%.3f crops_per_s=%.1f "
-          "preprocess_ms=%.1f model_ms=%.1f postprocess_ms=%.1f peak_rss_mib=%.0f "
-          "peak_device_mib=%.0f ops_per_image=%s\n",
+          "preprocess_ms=%.1f model_ms=%.1f model_gflop_per_s=%.1f postprocess_ms=%.1f "
+          "peak_rss_mib=%.0f peak_device_mib=%.0f ops_per_image=%s\n",
           preset.c_str(), row.image.c_str(), resized.width, resized.height, row.crops,
-          5 * row.crops, static_cast<long long>(names), device.str().c_str(), attention.c_str(),
-          PropagationName(propagation), row.ms, 1000.0 / row.ms, row.crops / (row.ms / 1000.0),
-          row.preprocess_ms, row.model_ms, row.postprocess_ms, Mib(PeakResidentBytes()),
+          pipeline::kNumViews * row.crops, static_cast<long long>(names), device.str().c_str(),
+          attention.c_str(), PropagationName(propagation), row.ms, 1000.0 / row.ms,
+          row.crops / (row.ms / 1000.0), row.preprocess_ms, row.model_ms,
+          row.vit_gflop / (row.model_ms / 1000.0), row.postprocess_ms, Mib(PeakResidentBytes()),
           row.peak_device_mib, OpsText(row.ops).c_str());
       rows.push_back(row);
       if (absl::GetFlag(FLAGS_pamr_compare) && params.pamr_steps > 0) {
@@ -426,13 +434,13 @@ absl::Status Run() {
 
   std::printf(
       "\n| preset | image | crops | ms/image | images/s | crops/s | preprocess / model / "
-      "postprocess ms | peak device MiB | ops per image "
-      "|\n|---|---|---|---|---|---|---|---|---|\n");
+      "postprocess ms | model GFLOP/s | peak device MiB | ops per image "
+      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& r : rows) {
-    std::printf("| %s | %s | %zu | %.1f | %.2f | %.0f | %.1f / %.1f / %.1f | %.0f | %s |\n",
+    std::printf("| %s | %s | %zu | %.1f | %.2f | %.0f | %.1f / %.1f / %.1f | %.1f | %.0f | %s |\n",
                 r.preset.c_str(), r.image.c_str(), r.crops, r.ms, 1000.0 / r.ms,
                 r.crops / (r.ms / 1000.0), r.preprocess_ms, r.model_ms, r.postprocess_ms,
-                r.peak_device_mib, OpsText(r.ops).c_str());
+                r.vit_gflop / (r.model_ms / 1000.0), r.peak_device_mib, OpsText(r.ops).c_str());
   }
   if (!text_rows.empty()) {
     std::printf(

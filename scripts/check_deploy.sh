@@ -10,14 +10,15 @@ cd "$(dirname "$0")/.."
 work=${1:-build/deploy-check}
 kubectl=${KUBECTL:-kubectl}
 rm -rf "$work" && mkdir -p "$work"
-for tool in "$kubectl" yamllint python3; do
+python=${ITACLIP_PYTHON:-.venv/bin/python3}
+for tool in "$kubectl" yamllint "$python"; do
   command -v "$tool" >/dev/null || { echo "check_deploy: $tool is not installed (scripts/setup_debian.sh)"; exit 1; }
 done
-python3 -c 'import yaml' 2>/dev/null || { echo "check_deploy: python3-yaml is not installed"; exit 1; }
+"$python" -c 'import yaml' 2>/dev/null || { echo "check_deploy: $python has no yaml module (scripts/setup_debian.sh)"; exit 1; }
 echo "== $("$kubectl" version --client 2>/dev/null | head -n 2 | tr '\n' ' ')"
 
 echo "== render and check the overlays"
-KUBECTL=$kubectl python3 tests/deploy/check_manifests.py --out "$work" cpu gpu
+KUBECTL=$kubectl "$python" tests/deploy/check_manifests.py --out "$work" cpu gpu
 
 echo "== yamllint"
 yamllint --strict -c .yamllint deploy/ .yamllint
@@ -27,7 +28,7 @@ yamllint --strict -d "{extends: $PWD/.yamllint, rules: {line-length: disable}}" 
 echo "yamllint ok"
 
 echo "== the checker's own tests"
-KUBECTL=$kubectl python3 tests/deploy/check_manifests_test.py
+KUBECTL=$kubectl "$python" tests/deploy/check_manifests_test.py
 
 echo "== fetch-model.sh"
 bash tests/deploy/fetch_model_test.sh "$work/fetch-model"

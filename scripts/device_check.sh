@@ -1,6 +1,6 @@
 #!/bin/bash
-# Run on the GPU machine (not in CI): one pass that builds everything and measures what issue 5
-# asks for, writing the logs under $OUT.
+# Run on the GPU machine (not in CI): one pass that builds everything and measures what issues 5
+# and 12 ask for, writing the logs under $OUT.
 #   1. builds core, server, client, bench and the unit tests against the machine's pip LibTorch
 #      with CUDA, without image codecs (-DITACLIP_IMAGE_CODECS=OFF: OpenCV's imgcodecs cannot be
 #      installed there), and runs the unit tests (core suites, CUDA against CPU included);
@@ -11,7 +11,7 @@
 #   4. CUDA fp16 against CPU fp32 with the same weights (label agreement), then the materialised
 #      self-self attention for comparison (most important first: a run cut short keeps the rest).
 # Expects .debs/ (the carried Debian packages, see ../shared/device/README.md, plus
-# libhiredis-dev and libhiredis0.14) and .devdata/ (the BPE file, the description files, a copy of
+# libhiredis-dev, libhiredis0.14, libminizip-dev and libminizip1) and .devdata/ (the BPE file, the description files, a copy of
 # shared/ in .devdata/shared for the tests, and voc0_640x480.bgr: voc-samples/0.jpg resized to
 # 640x480 as raw BGR bytes) beside the checkout. Each phase has its own time limit.
 set -uo pipefail

@@ -1,46 +1,55 @@
 #!/bin/bash
-# Installs every Debian 12 package that the build, the tests and the benchmark need.
-# Idempotent; run as root (or with sudo). Used by the README, .ci/run and the Dockerfile.
-#   usage: scripts/setup_debian.sh [all|build|build-cuda]
-#     all (default)  everything: what CI and developers need
-#     build          the toolchain and the libraries: what the CPU image's build stage needs
-#     build-cuda     the same without Debian's LibTorch (the CUDA image brings pip's)
+# Installs what the build, the tests and the benchmark need: Debian's packages (Debian 12 or 13)
+# and, in .venv/ beside them, PyPI's pinned PyTorch wheel, whose LibTorch CMake builds against
+# (scripts/requirements-torch.txt), plus the Python packages of the tests
+# (scripts/requirements-test.txt). Idempotent; run as root (or with sudo). Used by the README,
+# .ci/run and the Dockerfile.
+#   usage: scripts/setup_debian.sh [all|build|build-system-torch]
+#     all (default)       everything: what CI and developers need
+#     build               the toolchain, the libraries and LibTorch's wheel in .venv/ (the CUDA
+#                         image's build stage)
+#     build-system-torch  the toolchain, the libraries and Debian's own libtorch-dev (Debian 13:
+#                         LibTorch 2.6, CPU only; the CPU image's build stage), no .venv/
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang-format
-  # core: OpenCV, abseil, JSON for safetensors headers, zlib
-  libopencv-dev libabsl-dev nlohmann-json3-dev zlib1g-dev
+  # core: OpenCV, abseil, JSON for safetensors headers, zlib and its minizip (checks TorchScript
+  # archives)
+  libopencv-dev libabsl-dev nlohmann-json3-dev zlib1g-dev libminizip-dev
   # server and client: gRPC, Protobuf, prometheus-cpp, hiredis (the shared Redis vocabulary store)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc prometheus-cpp-dev libssl-dev
   libhiredis-dev
 )
-# core: LibTorch 1.13 (CPU) with a fast BLAS
-torch_packages=(libtorch-dev libopenblas0-pthread)
+# .venv/: Debian's Python with its venv module (pip installs the wheels there, outside Debian's
+# externally managed Python).
+venv_packages=(python3 python3-venv)
 test_packages=(
   # tests
   libgtest-dev libgmock-dev
-  # tests: an independent gRPC client (Debian's grpcio), certificates for TLS, the metrics page
-  python3-grpcio python3-protobuf openssl curl
-  # tests: the independent Python reference (Debian's torch 1.13, NumPy, OpenCV)
-  python3 python3-numpy python3-torch python3-opencv
+  # tests: certificates for TLS, the metrics page
+  openssl curl
   # tests: a real Redis for the shared vocabulary store (redis-cli comes with it)
   redis-server
-  # deploy checks (scripts/check_deploy.sh): YAML lint and parsing; kubectl below
-  yamllint python3-yaml
+  # deploy checks (scripts/check_deploy.sh): YAML lint; kubectl below
+  yamllint
 )
 
-case "${1:-all}" in
-  all) packages=("${build_packages[@]}" "${torch_packages[@]}" "${test_packages[@]}") ;;
-  build) packages=("${build_packages[@]}" "${torch_packages[@]}") ;;
-  build-cuda) packages=("${build_packages[@]}") ;;
-  *) echo "usage: scripts/setup_debian.sh [all|build|build-cuda]" >&2; exit 2 ;;
+mode=${1:-all}
+case "$mode" in
+  all) packages=("${build_packages[@]}" "${venv_packages[@]}" "${test_packages[@]}")
+       requirements=scripts/requirements-test.txt ;;
+  build) packages=("${build_packages[@]}" "${venv_packages[@]}")
+         requirements=scripts/requirements-torch.txt ;;
+  build-system-torch) packages=("${build_packages[@]}" libtorch-dev) requirements= ;;
+  *) echo "usage: scripts/setup_debian.sh [all|build|build-system-torch]" >&2; exit 2 ;;
 esac
 # `kubectl kustomize` renders deploy/ offline. Debian 12 ships kubectl as kubernetes-client 1.20
 # (kustomize v2, which renders deploy/ too); a kubectl already installed (e.g. from Kubernetes' or
 # Google's repository, kustomize v5) is used as it is.
-if [ "${1:-all}" = all ] && ! command -v kubectl >/dev/null; then packages+=(kubernetes-client); fi
+if [ "$mode" = all ] && ! command -v kubectl >/dev/null; then packages+=(kubernetes-client); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
@@ -53,7 +62,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# Debian's libtorch links the generic libblas.so.3: make sure the alternative points at OpenBLAS
-# (the reference BLAS is about 20x slower on matrix products).
-blas=$(update-alternatives --list libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas-pthread | head -n1 || true)
-if [ -n "$blas" ]; then $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null; fi
+
+if [ -n "$requirements" ]; then
+  # Debian's interpreter, not whichever python3 comes first on PATH: the same everywhere.
+  [ -x .venv/bin/python3 ] || /usr/bin/python3 -m venv .venv
+  # pip's cache (~/.cache/pip) makes a second set-up on the same machine a matter of seconds.
+  .venv/bin/python3 -m pip install --disable-pip-version-check -q -r "$requirements"
+fi

@@ -17,7 +17,7 @@ ABSL_FLAG(std::string, bpe, "",
 ABSL_FLAG(std::string, device, "cpu", "offline: cpu, cuda or cuda:N");
 ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
           "offline: folder holding presets/ and templates/");
-ABSL_FLAG(int, threads, 0, "offline: CPU threads for LibTorch (0: all cores)");
+ABSL_FLAG(int, threads, 0, "offline: CPU threads for LibTorch (0: the CPUs this process may use)");
 ABSL_FLAG(int, batch_memory_mb, 1024, "offline: activation memory budget of one ViT batch, in MiB");
 
 // Vocabularies (offline and remote).

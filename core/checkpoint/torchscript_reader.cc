@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/checkpoint/checkpoint_file.h"
+#include "core/checkpoint/zip_archive_check.h"
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
 
@@ -16,6 +17,8 @@ namespace itaclip::checkpoint {
 
 absl::StatusOr<StateDict> ReadTorchScriptArchive(const std::string& path) {
   RETURN_IF_ERROR(RegularFileSize(path, "TorchScript archive").status());
+  // LibTorch's reader trusts the archive's structure and never checks its CRC-32s.
+  RETURN_IF_ERROR(CheckZipArchive(path));
   const std::string what = absl::StrCat("TorchScript archive ", path);
   torch::jit::Module module;
   try {

@@ -1,6 +1,7 @@
 #include "core/checkpoint/validate_clip_state_dict.h"
 
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/isfinite.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/checkpoint/clip_state_dict_layout.h"
@@ -25,6 +26,12 @@ absl::Status ValidateClipStateDict(const StateDict& openai_named, const ClipConf
       return absl::InvalidArgumentError(absl::StrCat(spec.key, " has dtype ",
                                                      c10::toString(tensor.scalar_type()),
                                                      ", expected a floating-point type"));
+    }
+    // A damaged file (a flipped exponent bit) or a diverged training run: a weight that is NaN
+    // or infinite would make every score NaN without any error.
+    if (!tensor.isfinite().all().item<bool>()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(spec.key, " holds NaN or infinite values (the file is damaged)"));
     }
   }
   return absl::OkStatus();

@@ -11,11 +11,12 @@ namespace itaclip::checkpoint {
 
 // Checks every entry of ClipStateDictLayout(config): required keys must be
 // present, and every present one must be a floating-point tensor of exactly the
-// listed shape. Extra keys are allowed (TorchScript attributes, Hugging Face
-// buffers). Reads shapes and dtypes only. Thread-safe. Errors: INVALID_ARGUMENT
-// for the first problem in layout order: "missing key visual.ln_post.bias",
-// "visual.proj has shape [768, 256], expected [768, 512]" or "visual.proj has
-// dtype Long, expected a floating-point type".
+// listed shape, and hold only finite values. Extra keys are allowed (TorchScript
+// attributes, Hugging Face buffers). Thread-safe. Errors: INVALID_ARGUMENT for
+// the first problem in layout order: "missing key visual.ln_post.bias",
+// "visual.proj has shape [768, 256], expected [768, 512]", "visual.proj has
+// dtype Long, expected a floating-point type" or "visual.proj holds NaN or
+// infinite values (the file is damaged)".
 absl::Status ValidateClipStateDict(const StateDict& openai_named, const ClipConfig& config);
 
 }  // namespace itaclip::checkpoint

@@ -1,8 +1,6 @@
-// The attention kernels of both towers, on per-head tensors [N, heads, L, d]. Two builds:
-// attention_kernels_sdpa.cc (LibTorch >= 2: at::scaled_dot_product_attention, whose fused flash /
-// memory-efficient kernels on CUDA never materialise the [L, L] scores) and
-// attention_kernels_matmul.cc (LibTorch 1.13: explicit matmuls and softmax); core/CMakeLists.txt
-// picks one by the LibTorch version.
+// The attention kernels of both towers, on per-head tensors [N, heads, L, d]:
+// at::scaled_dot_product_attention, whose fused flash / memory-efficient kernels on CUDA never
+// materialise the [L, L] scores.
 #ifndef ITACLIP_CORE_CLIP_ATTENTION_KERNELS_H_
 #define ITACLIP_CORE_CLIP_ATTENTION_KERNELS_H_
 
@@ -18,9 +16,6 @@ at::Tensor DotProductAttention(const at::Tensor& q, const at::Tensor& k, const a
 // The attention primitive of the weighted self-self form (spec §1.5): softmax(x xᵀ/√d)·v, the
 // same tensor as query and key. Result in x's dtype (fp16 stays fp16 on CUDA).
 at::Tensor AttentionOfSelfProducts(const at::Tensor& x, const at::Tensor& v);
-
-// True in the at::scaled_dot_product_attention build.
-bool AttentionKernelsAreFused();
 
 }  // namespace itaclip::clip
 

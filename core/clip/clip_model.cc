@@ -47,10 +47,9 @@ absl::Status CheckSequences(const std::vector<std::vector<int32_t>>& sequences,
 
 int64_t DefaultTextBatch(const c10::Device& device) { return device.is_cuda() ? 2048 : 256; }
 
-absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(const std::string& path,
-                                                           c10::Device device,
-                                                           c10::ScalarType dtype,
-                                                           SelfSelfAttentionMode attention_mode) {
+absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(
+    const std::string& path, c10::Device device, c10::ScalarType dtype,
+    std::optional<SelfSelfAttentionMode> attention_mode) {
   ASSIGN_OR_RETURN(checkpoint::ClipWeights weights,
                    checkpoint::LoadClip(path, checkpoint::LoadOptions{device, dtype}));
   if (weights.config.vision_layers < 11) {
@@ -63,8 +62,10 @@ absl::StatusOr<std::unique_ptr<ClipModel>> ClipModel::Load(const std::string& pa
   return std::make_unique<ClipModel>(std::move(weights), attention_mode);
 }
 
-ClipModel::ClipModel(checkpoint::ClipWeights weights, SelfSelfAttentionMode attention_mode)
-    : weights_(std::move(weights)), attention_mode_(attention_mode) {}
+ClipModel::ClipModel(checkpoint::ClipWeights weights,
+                     std::optional<SelfSelfAttentionMode> attention_mode)
+    : weights_(std::move(weights)),
+      attention_mode_(attention_mode.value_or(DefaultSelfSelfAttentionMode(device().type()))) {}
 
 c10::Device ClipModel::device() const { return weights_.vision.proj.device(); }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,13 +39,13 @@ class ClipModel {
   // Loads any supported checkpoint format (see checkpoint/load_clip.h) onto `device`, with matrix
   // weights in `dtype` (fp16 on CUDA as the reference, fp32 on CPU). `attention_mode` chooses how
   // the image encoder evaluates ITACLIP's fused self-self attention (same result, different
-  // memory and speed).
+  // memory and speed); unset: DefaultSelfSelfAttentionMode of the device.
   static absl::StatusOr<std::unique_ptr<ClipModel>> Load(
       const std::string& path, c10::Device device, c10::ScalarType dtype,
-      SelfSelfAttentionMode attention_mode = DefaultSelfSelfAttentionMode());
+      std::optional<SelfSelfAttentionMode> attention_mode = std::nullopt);
 
   explicit ClipModel(checkpoint::ClipWeights weights,
-                     SelfSelfAttentionMode attention_mode = DefaultSelfSelfAttentionMode());
+                     std::optional<SelfSelfAttentionMode> attention_mode = std::nullopt);
 
   const checkpoint::ClipConfig& config() const { return weights_.config; }
   c10::Device device() const;

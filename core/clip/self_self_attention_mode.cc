@@ -1,14 +1,13 @@
-// Names, parsing and the build-dependent default of SelfSelfAttentionMode.
+// Names, parsing and the per-device default of SelfSelfAttentionMode.
 #include "core/clip/self_self_attention_mode.h"
 
 #include "absl/strings/str_cat.h"
-#include "core/clip/attention_kernels.h"
 
 namespace itaclip::clip {
 
-SelfSelfAttentionMode DefaultSelfSelfAttentionMode() {
-  return AttentionKernelsAreFused() ? SelfSelfAttentionMode::kWeightedAttentions
-                                    : SelfSelfAttentionMode::kMaterialized;
+SelfSelfAttentionMode DefaultSelfSelfAttentionMode(c10::DeviceType device) {
+  return device == c10::DeviceType::CUDA ? SelfSelfAttentionMode::kWeightedAttentions
+                                         : SelfSelfAttentionMode::kMaterialized;
 }
 
 absl::string_view SelfSelfAttentionModeName(SelfSelfAttentionMode mode) {

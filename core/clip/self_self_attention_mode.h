@@ -1,8 +1,10 @@
 // How the ITACLIP vision tower evaluates its fused self-self attention (spec §1.3–1.5): with the
 // [N, heads, L, L] maps materialised, or as a weighted sum of attentions that never keep them.
-// Torch-free so the pipeline's memory estimate and command-line tools can name a mode cheaply.
+// Free of ATen so the pipeline's memory estimate and command-line tools can name a mode cheaply.
 #ifndef ITACLIP_CORE_CLIP_SELF_SELF_ATTENTION_MODE_H_
 #define ITACLIP_CORE_CLIP_SELF_SELF_ATTENTION_MODE_H_
+
+#include <c10/core/DeviceType.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -18,10 +20,11 @@ enum class SelfSelfAttentionMode {
   kWeightedAttentions,
 };
 
-// kWeightedAttentions where AttentionOfSelfProducts is a fused kernel (LibTorch >= 2.0, so the
-// weighted form needs no [L, L] map at all), else kMaterialized (one matmul with the fused map is
-// cheaper than eight attentions when each attention materialises its map anyway).
-SelfSelfAttentionMode DefaultSelfSelfAttentionMode();
+// kWeightedAttentions on CUDA: no [L, L] map at all (fused flash / memory-efficient attention).
+// kMaterialized on the CPU, where the three maps cost less than eight attention calls (LibTorch
+// 2.11's CPU attention kernel runs at 55-80 GFLOP/s against 110-120 for its GEMMs): measured 5%
+// faster per image there (README, "Benchmark"), at 6% more peak memory.
+SelfSelfAttentionMode DefaultSelfSelfAttentionMode(c10::DeviceType device);
 
 // "materialized" or "weighted".
 absl::string_view SelfSelfAttentionModeName(SelfSelfAttentionMode mode);

@@ -30,11 +30,12 @@ at::Tensor EmbedPatches(const checkpoint::VisionTowerWeights& vision, const at::
 }  // namespace
 
 at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images,
-                                SelfSelfAttentionMode mode) {
+                                std::optional<SelfSelfAttentionMode> mode) {
   const checkpoint::VisionTowerWeights& vision = weights.vision;
   const int64_t heads = weights.config.vision_heads;
   const int64_t last = static_cast<int64_t>(vision.blocks.size()) - 1;
-  const bool weighted = mode == SelfSelfAttentionMode::kWeightedAttentions;
+  const bool weighted = mode.value_or(DefaultSelfSelfAttentionMode(images.device().type())) ==
+                        SelfSelfAttentionMode::kWeightedAttentions;
   at::Tensor x =
       LayerNormFp32(EmbedPatches(vision, images), vision.ln_pre_weight, vision.ln_pre_bias);
 

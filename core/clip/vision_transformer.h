@@ -6,6 +6,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <optional>
+
 #include "core/checkpoint/clip_weights.h"
 #include "core/clip/self_self_attention_mode.h"
 
@@ -18,9 +20,10 @@ inline constexpr int kItaclipMidBlocks[] = {6, 7, 9};
 // 16·⌊h/16⌋ (resp. w) are dropped by the stride-16 patch embedding. Returns [N, 1 + gh·gw,
 // embed_dim] in the weights' dtype; token 0 is CLS. Requires at least 11 blocks (maps at blocks
 // 6, 7 and 9, then a last block); ClipModel::Load checks it. `mode` chooses how the fused
-// self-self attention is evaluated; both modes compute the same function.
+// self-self attention is evaluated (both compute the same function); unset: the images' device's
+// DefaultSelfSelfAttentionMode.
 at::Tensor ItaclipVisionForward(const checkpoint::ClipWeights& weights, const at::Tensor& images,
-                                SelfSelfAttentionMode mode = DefaultSelfSelfAttentionMode());
+                                std::optional<SelfSelfAttentionMode> mode = std::nullopt);
 
 }  // namespace itaclip::clip
 

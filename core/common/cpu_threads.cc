@@ -2,14 +2,14 @@
 
 #include <ATen/Parallel.h>
 
-#include <algorithm>
-#include <thread>
+#include "core/common/cpu_budget.h"
 
 namespace itaclip {
 
-void ConfigureCpuThreads(int requested) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(requested > 0 ? requested : cores);
+int ConfigureCpuThreads(int requested) {
+  const int threads = requested > 0 ? requested : AvailableCpus();
+  at::set_num_threads(threads);
+  return threads;
 }
 
 }  // namespace itaclip

@@ -4,10 +4,11 @@
 
 namespace itaclip {
 
-// Sets LibTorch's intra-op threads to `requested`, or to every core when `requested` <= 0.
-// (Debian's LibTorch otherwise starts with one OpenMP thread here, which leaves the element-wise
-// work of the ViT on one core while the BLAS uses all.) Call once, before any tensor work.
-void ConfigureCpuThreads(int requested);
+// Sets LibTorch's intra-op threads to `requested`, or, when `requested` <= 0, to the CPUs this
+// process may really use (AvailableCpus(): the affinity mask and the cgroup CPU quota; LibTorch's
+// own default counts the host's cores, so a pod limited to 2 CPUs on a 64-core node would run 64
+// threads that the quota throttles). Call once, before any tensor work. Returns the count set.
+int ConfigureCpuThreads(int requested);
 
 }  // namespace itaclip
 

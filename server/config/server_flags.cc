@@ -53,7 +53,8 @@ ABSL_FLAG(int64_t, cache_budget_bytes, -1,
           "bytes of resident vocabulary embeddings (vocabulary.cache_budget_bytes; default 1 GiB; "
           "-1: not given)");
 ABSL_FLAG(int32_t, cpu_threads, -1,
-          "LibTorch intra-op threads (model.cpu_threads; default 0 = LibTorch's choice; -1: not "
+          "LibTorch intra-op threads (model.cpu_threads; default 0 = the CPUs the process may use, "
+          "from its affinity mask and cgroup quota; -1: not "
           "given)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain; enables TLS (tls.cert_file)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert (tls.key_file)");

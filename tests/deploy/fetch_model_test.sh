@@ -19,7 +19,7 @@ head -c 100000 /dev/urandom >"$work/src/weights.bin"
 printf 'other content' >"$work/src/other.bin"
 good=$(sha256sum "$work/src/weights.bin" | cut -d' ' -f1)
 # An independent SHA-256 (Python's hashlib) agrees with the one the script will compare against.
-py=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' \
+py=$("${ITACLIP_PYTHON:-python3}" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' \
        "$work/src/weights.bin")
 [ "$py" = "$good" ]; check "sha256sum agrees with hashlib" $? "$py != $good"
 url=file://$work/src/weights.bin

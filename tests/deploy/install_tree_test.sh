@@ -27,6 +27,10 @@ for config in presets/voc21.conf presets/cityscapes.conf templates/openai_imagen
               server/itaclip-server.textproto; do
   [ -f "$root/share/itaclip/configs/$config" ]; check "installs configs/$config" $? "missing"
 done
+# The installed programs find LibTorch as the CUDA image's ld.so.conf entry makes them (install
+# drops the build tree's RPATH).
+torch_library=$(sed -n 's/^TORCH_LIBRARY:FILEPATH=//p' "$build/CMakeCache.txt")
+export LD_LIBRARY_PATH=$(dirname "$torch_library")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # The staged server runs (its libraries resolve) and validates its config before anything else.
 out=$("$root/bin/itaclip-server" 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ "$out" == *"model.checkpoint is required"* ]]
@@ -34,7 +38,9 @@ check "the staged itaclip-server starts and validates its config" $? "rc=$rc $ou
 out=$("$root/bin/itaclip" health --server 127.0.0.1:1 --timeout_s 1 2>&1); rc=$?
 [ $rc -ne 0 ]; check "the staged itaclip health fails against nothing" $? "rc=$rc $out"
 
-# Every directly linked library comes from a listed package (or from debian:12-slim itself).
+# Every directly linked library comes from a listed package (or from debian:12-slim itself), or
+# from the LibTorch wheel's folder (its torch/lib and nvidia/ libraries: the CUDA image copies them).
+wheel_site=$(readlink -f "$(dirname "$torch_library")/../..")
 listed=$(grep -hv '^[[:space:]]*\(#\|$\)' "$repo/deploy/docker/runtime-packages.txt" \
            "$repo/deploy/docker/runtime-packages-cpu.txt")
 base="libc6 libgcc-s1 libstdc++6"  # in debian:12-slim (apt needs them)
@@ -48,6 +54,7 @@ for program in itaclip-server itaclip; do
   while read -r soname; do
     path=$(ldd "$binary" | awk -v n="$soname" '$1 == n {print $3}')
     real=$(readlink -f "$path")
+    case $real in "$wheel_site"/*) continue ;; esac
     # dpkg knows a file by the path its package installed; usrmerge moved /lib under /usr.
     package=$(dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}" 2>/dev/null)
     package=${package%%:*}
@@ -67,7 +74,7 @@ while read -r script; do
   [ -x "$path" ] && bash -n "$path"
   check "Dockerfile step $script exists and parses" $? "$path"
 done < <(grep -oE '(\./scripts|/tmp/docker)/[A-Za-z0-9_.-]+\.sh' "$repo/Dockerfile" | sort -u)
-for step in "setup_debian.sh build" "scripts/build.sh" "scripts/install.sh build /stage"; do
+for step in "setup_debian.sh build-system-torch" "scripts/build.sh" "scripts/install.sh build /stage"; do
   grep -q "$step" "$repo/Dockerfile"; check "the cpu build stage runs $step" $? "not in the Dockerfile"
 done
 

@@ -11,7 +11,7 @@
 set -uo pipefail
 itaclip=$1 checkpoint=$2 work=$3 server_binary=${4:-}
 shared=${ITACLIP_SHARED_DIR:?} source=${ITACLIP_SOURCE_DIR:?}
-python=/usr/bin/python3
+python=${ITACLIP_PYTHON:?}
 data=$shared/data/voc-samples
 bpe=$shared/reference/clip/bpe_simple_vocab_16e6.txt.gz
 descriptions=$shared/reference/itaclip/llama_generated_texts/voc21_definitions.txt

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """An independent implementation of the evaluation protocol of spec §7, to check `itaclip eval`.
 
 Reads the label maps that `itaclip eval --save_predictions DIR` wrote and the ground truth, and

@@ -23,7 +23,7 @@ check() {  # check NAME CONDITION_STATUS DETAIL
 }
 
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  "${ITACLIP_PYTHON:?}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 redis_port=$(free_port)

@@ -6,7 +6,7 @@
 set -uo pipefail
 server=$1 client=$2 checkpoint=$3 work=$4
 shared=${ITACLIP_SHARED_DIR:?}
-python=/usr/bin/python3
+python=${ITACLIP_PYTHON:?}
 bpe=$shared/reference/clip/bpe_simple_vocab_16e6.txt.gz
 classes=$shared/reference/itaclip/cls_voc21.txt
 descriptions=$shared/reference/itaclip/llama_generated_texts/voc21_definitions.txt

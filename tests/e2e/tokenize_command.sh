@@ -11,7 +11,7 @@ if [ "$out" != "$expected" ]; then
   echo "unexpected tokenize output:"; echo "$out"; exit 1
 fi
 # Every vector of the shared file, through the command.
-/usr/bin/python3 - "$itaclip" "$bpe" "$shared/reference/clip/tokenizer_test_vectors.jsonl" <<'PY'
+"${ITACLIP_PYTHON:?}" - "$itaclip" "$bpe" "$shared/reference/clip/tokenizer_test_vectors.jsonl" <<'PY'
 import json, subprocess, sys
 itaclip, bpe, path = sys.argv[1:]
 cases = [json.loads(line) for line in open(path) if line.strip()]

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Compares ITACLIP outputs (class scores .npy + label map .png) with the reference's (tests only).
 
 Usage: compare_outputs.py --ref-scores A.npy --ref-labels A.png --scores B.npy --labels B.png

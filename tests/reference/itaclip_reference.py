@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Independent Python reference implementation of ITACLIP (tests only).
 
 This is a re-derivation of the ITACLIP inference method from the project spec
@@ -19,7 +19,7 @@ Subcommands:
              internal consistency checks
   text-norms print the norms of the query text embeddings of a preset
 
-Requires only Debian's /usr/bin/python3 with torch, numpy and cv2.
+Requires only Python with torch (PyTorch's wheel in .venv/), numpy and cv2.
 """
 
 import argparse
@@ -124,6 +124,18 @@ def load_safetensors(path):
         arr = np.frombuffer(data, dtype=npdt, count=numel, offset=begin).reshape(shape)
         out[name] = torch.from_numpy(arr.astype(np.float32))
     return out
+
+
+def load_checkpoint(path):
+    """{name: fp32 tensor} of a safetensors file (OpenAI names) or of a TorchScript archive such
+    as OpenAI's ViT-B-16.pt (a zip file), read with PyTorch's own torch.jit.load as openai/CLIP's
+    clip.load(jit=False) does."""
+    with open(path, 'rb') as f:
+        magic = f.read(4)
+    if magic == b'PK\x03\x04':
+        module = torch.jit.load(path, map_location='cpu')
+        return {k: v.detach().float() for k, v in module.state_dict().items()}
+    return load_safetensors(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,11 +411,14 @@ class ClipModel(object):
     # -- text ----------------------------------------------------------------------------------
 
     def encode_text(self, ids):
-        """Stock CLIP encode_text on the full context (causal mask, no EOT shortcut)."""
+        """Stock CLIP encode_text (causal mask) on ids' positions: the full context, or the first
+        positions up to the last EOT (exact, spec section 1.6)."""
         sd = self.sd
-        x = sd['token_embedding.weight'][ids] + sd['positional_embedding']
+        n = ids.shape[1]
+        x = sd['token_embedding.weight'][ids] + sd['positional_embedding'][:n]
         for i in range(self.text_layers):
-            x = self._block(x, 'transformer.resblocks.%d' % i, self.text_heads, self.text_mask)
+            x = self._block(x, 'transformer.resblocks.%d' % i, self.text_heads,
+                            self.text_mask[:n, :n])
         x = self._ln(x, 'ln_final')
         return torch.matmul(x[torch.arange(x.shape[0]), ids.argmax(dim=-1)],
                             sd['text_projection'])
@@ -450,7 +465,7 @@ def read_templates(path):
     return templates
 
 
-def text_feature(model, tokenizer, strings, templates, batch_strings=None):
+def text_feature(model, tokenizer, strings, templates, batch_strings=None, cut_at_eot=False):
     """ITACLIP text_feature: per string, mean of the normalised template embeddings, normalised.
 
     Several strings are encoded per call; the batch is sized so that the largest temporary (the
@@ -464,6 +479,8 @@ def text_feature(model, tokenizer, strings, templates, batch_strings=None):
         chunk = strings[start:start + batch_strings]
         prompts = [t.replace('{}', s) for s in chunk for t in templates]
         ids = tokenizer.tokenize(prompts, model.context_length)
+        if cut_at_eot:
+            ids = ids[:, :int(ids.argmax(dim=-1).max()) + 1]
         with torch.no_grad():
             emb = model.encode_text(ids)
         emb = emb.reshape(len(chunk), len(templates), -1)
@@ -477,17 +494,17 @@ def text_feature(model, tokenizer, strings, templates, batch_strings=None):
 
 
 def build_query_features(model, tokenizer, classes_path, templates_path, preset,
-                         descriptions_path=None):
+                         descriptions_path=None, cut_at_eot=False):
     """Returns (T [Q x E], query_idx list, num_cls)."""
     names, query_idx = get_cls_idx(classes_path)
     templates = read_templates(templates_path)
-    original = text_feature(model, tokenizer, names, templates)
+    original = text_feature(model, tokenizer, names, templates, cut_at_eot=cut_at_eot)
     qidx = torch.tensor(query_idx, dtype=torch.int64)
     if descriptions_path is None:
         feats = original
     else:
         aux_texts = get_aux_text(descriptions_path)
-        aux = text_feature(model, tokenizer, aux_texts, templates)
+        aux = text_feature(model, tokenizer, aux_texts, templates, cut_at_eot=cut_at_eot)
         c = preset['def_coefficient']
         if preset['bg']:
             feats = torch.zeros_like(original)
@@ -729,7 +746,8 @@ def segment(model, text_features, query_idx, num_cls, image_path, preset, progre
     img, (h0, w0) = load_and_preprocess(image_path, preset['short_side'])
     with torch.no_grad():
         preds, n_windows = forward_slide(model, img, text_features,
-                                         preset['img_eng_coefficient'], progress=progress)
+                                         preset['img_eng_coefficient'],
+                                         stride=preset['stride'], progress=progress)
         t1 = time.time()
         logits = F.interpolate(preds, size=(h0, w0), mode='bilinear', align_corners=False)
         guide = F.interpolate(img, size=(h0, w0), mode='bilinear', align_corners=False)
@@ -755,7 +773,7 @@ def _text_cache_key(args, preset):
 
 
 def _load_model_and_text(args, preset):
-    model = ClipModel(load_safetensors(args.model))
+    model = ClipModel(load_checkpoint(args.model))
     cache = getattr(args, 'text_cache', None)
     key = _text_cache_key(args, preset) if cache else None
     if cache and os.path.exists(cache):
@@ -765,7 +783,8 @@ def _load_model_and_text(args, preset):
                         int(z['num_cls']))
     tokenizer = SimpleTokenizer(args.bpe)
     feats, query_idx, num_cls = build_query_features(
-        model, tokenizer, args.classes, args.templates, preset, args.descriptions)
+        model, tokenizer, args.classes, args.templates, preset, args.descriptions,
+        cut_at_eot=args.text_context == 'eot')
     if cache:
         tmp = cache + '.tmp.npz'
         np.savez(tmp, key=np.array(key), feats=feats.numpy(), query_idx=np.array(query_idx),
@@ -774,8 +793,23 @@ def _load_model_and_text(args, preset):
     return model, feats, query_idx, num_cls
 
 
+# The settings a test may change with --set (both sides then run the same method with other
+# numbers, e.g. fewer windows to keep a ViT-B/16-sized run short).
+OVERRIDABLE = {'short_side': int, 'stride': int}
+
+
+def preset_with_overrides(name, overrides):
+    preset = dict(PRESETS[name], stride=SLIDE_STRIDE)
+    for item in overrides or []:
+        key, _, value = item.partition('=')
+        if key not in OVERRIDABLE:
+            raise ValueError('--set %s: not one of %s' % (item, ', '.join(sorted(OVERRIDABLE))))
+        preset[key] = OVERRIDABLE[key](value)
+    return preset
+
+
 def cmd_segment(args):
-    preset = PRESETS[args.preset]
+    preset = preset_with_overrides(args.preset, args.set)
     t0 = time.time()
     model, feats, query_idx, num_cls = _load_model_and_text(args, preset)
     t1 = time.time()
@@ -943,13 +977,17 @@ def main(argv=None):
     sub = p.add_subparsers(dest='cmd', required=True)
 
     def add_common(sp):
-        sp.add_argument('--model', required=True, help='CLIP checkpoint (.safetensors, OpenAI names)')
+        sp.add_argument('--model', required=True, help='CLIP checkpoint: .safetensors with OpenAI names, or a TorchScript archive')
         sp.add_argument('--bpe', required=True, help='bpe_simple_vocab_16e6.txt.gz')
         sp.add_argument('--classes', required=True, help='class-name file (cls_*.txt)')
         sp.add_argument('--descriptions', default=None, help='LLM definitions/synonyms file')
         sp.add_argument('--templates', required=True, help='imagenet_templates.txt')
         sp.add_argument('--preset', required=True, choices=sorted(PRESETS))
         sp.add_argument('--verbose', action='store_true')
+        sp.add_argument('--text-context', choices=('77', 'eot'), default='77',
+                        help='text tower positions: all 77 (default, the literal method) or up to '
+                             'the last end-of-text token of each batch (the same result, faster; '
+                             'for runs at the real model size)')
         sp.add_argument('--text-cache', default=None,
                         help='optional .npz cache of the query embeddings (reused only when the '
                              'model, bpe, classes, templates, descriptions and preset match)')
@@ -959,6 +997,8 @@ def main(argv=None):
     sp.add_argument('--image', required=True)
     sp.add_argument('--out-scores', required=True, help='float32 .npy [C, H0, W0]')
     sp.add_argument('--out-labels', required=True, help='label map .png (8-bit or 16-bit)')
+    sp.add_argument('--set', action='append', metavar='KEY=VALUE',
+                    help='override a preset setting: %s' % ', '.join(sorted(OVERRIDABLE)))
 
     sp = sub.add_parser('text-norms', help='print query text-embedding norms')
     add_common(sp)

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes a tiny random CLIP ViT checkpoint in OpenAI state-dict layout as safetensors (tests only).
 
 All keys of an OpenAI ViT CLIP state dict are present (vision tower `visual.*`, text tower,

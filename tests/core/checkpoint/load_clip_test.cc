@@ -21,6 +21,9 @@
 #include "core/checkpoint/random_state_dict.h"
 #include "core/checkpoint/safetensors_writer.h"
 #include "core/checkpoint/torchscript_writer.h"
+#include "tests/testing/cuda_device.h"
+#include "tests/testing/file_bytes.h"
+#include "tests/testing/flatten_clip_weights.h"
 #include "tests/testing/tiny_checkpoint.h"
 
 namespace itaclip::checkpoint {
@@ -29,49 +32,6 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr uint64_t kSeed = 42;
-
-// Every tensor of ClipWeights under its OpenAI state-dict name (written out
-// here, independently of the loader, so a field filled from the wrong key shows
-// up).
-std::vector<std::pair<std::string, at::Tensor>> Flatten(const ClipWeights& w) {
-  std::vector<std::pair<std::string, at::Tensor>> out = {
-      {"visual.conv1.weight", w.vision.conv1_weight},
-      {"visual.class_embedding", w.vision.class_embedding},
-      {"visual.positional_embedding", w.vision.positional_embedding},
-      {"visual.ln_pre.weight", w.vision.ln_pre_weight},
-      {"visual.ln_pre.bias", w.vision.ln_pre_bias},
-      {"visual.ln_post.weight", w.vision.ln_post_weight},
-      {"visual.ln_post.bias", w.vision.ln_post_bias},
-      {"visual.proj", w.vision.proj},
-      {"token_embedding.weight", w.text.token_embedding},
-      {"positional_embedding", w.text.positional_embedding},
-      {"ln_final.weight", w.text.ln_final_weight},
-      {"ln_final.bias", w.text.ln_final_bias},
-      {"text_projection", w.text.text_projection},
-  };
-  auto add_blocks = [&](const std::string& prefix,
-                        const std::vector<ResidualBlockWeights>& blocks) {
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      const ResidualBlockWeights& b = blocks[i];
-      const std::string p = absl::StrCat(prefix, i, ".");
-      out.emplace_back(p + "ln_1.weight", b.ln_1_weight);
-      out.emplace_back(p + "ln_1.bias", b.ln_1_bias);
-      out.emplace_back(p + "attn.in_proj_weight", b.in_proj_weight);
-      out.emplace_back(p + "attn.in_proj_bias", b.in_proj_bias);
-      out.emplace_back(p + "attn.out_proj.weight", b.out_proj_weight);
-      out.emplace_back(p + "attn.out_proj.bias", b.out_proj_bias);
-      out.emplace_back(p + "ln_2.weight", b.ln_2_weight);
-      out.emplace_back(p + "ln_2.bias", b.ln_2_bias);
-      out.emplace_back(p + "mlp.c_fc.weight", b.fc_weight);
-      out.emplace_back(p + "mlp.c_fc.bias", b.fc_bias);
-      out.emplace_back(p + "mlp.c_proj.weight", b.proj_weight);
-      out.emplace_back(p + "mlp.c_proj.bias", b.proj_bias);
-    }
-  };
-  add_blocks("visual.transformer.resblocks.", w.vision.blocks);
-  add_blocks("transformer.resblocks.", w.text.blocks);
-  return out;
-}
 
 // Spec section 1.2: LayerNorm parameters, class_embedding, positional
 // embeddings and token_embedding stay fp32; everything else (conv, linear and
@@ -85,17 +45,6 @@ std::string ScratchDir(const std::string& name) {
       absl::StrCat(::testing::TempDir(), "itaclip_load_clip_", name, "_", getpid());
   std::filesystem::create_directories(dir);
   return dir;
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 class LoadClipTest : public ::testing::Test {
@@ -137,7 +86,7 @@ class LoadClipTest : public ::testing::Test {
       ASSERT_TRUE(weights.ok()) << weights.status();
       ASSERT_EQ(weights->vision.blocks.size(), 12u);
       ASSERT_EQ(weights->text.blocks.size(), 12u);
-      const auto flat = Flatten(*weights);
+      const auto flat = testing::FlattenClipWeights(*weights);
       ASSERT_EQ(flat.size(), source.size() - 1);  // all but logit_scale
       for (const auto& [key, tensor] : flat) {
         ASSERT_TRUE(tensor.defined()) << key;
@@ -205,7 +154,7 @@ TEST_F(LoadClipTest, ConfigIsReadOffTheFile) {
 }
 
 TEST_F(LoadClipTest, CudaLoadMatchesCpuLoad) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this LibTorch build";
+  SKIP_WITHOUT_CUDA_DEVICE();
   LoadOptions options;
   options.device = c10::Device(c10::kCUDA, 0);
   options.dtype = at::kHalf;
@@ -214,8 +163,8 @@ TEST_F(LoadClipTest, CudaLoadMatchesCpuLoad) {
   options.device = c10::Device(c10::kCPU);
   const absl::StatusOr<ClipWeights> cpu = LoadClip(Paths(at::kHalf).torchscript, options);
   ASSERT_TRUE(cpu.ok()) << cpu.status();
-  const auto gpu_flat = Flatten(*gpu);
-  const auto cpu_flat = Flatten(*cpu);
+  const auto gpu_flat = testing::FlattenClipWeights(*gpu);
+  const auto cpu_flat = testing::FlattenClipWeights(*cpu);
   for (size_t i = 0; i < gpu_flat.size(); ++i) {
     EXPECT_TRUE(gpu_flat[i].second.is_cuda()) << gpu_flat[i].first;
     EXPECT_TRUE(at::equal(gpu_flat[i].second.cpu(), cpu_flat[i].second)) << gpu_flat[i].first;
@@ -266,7 +215,7 @@ TEST_F(LoadClipErrorTest, MissingFile) {
 
 TEST_F(LoadClipErrorTest, EmptyFile) {
   const std::string path = dir_ + "/empty.pt";
-  WriteBytes(path, "");
+  testing::WriteFileBytes(path, "");
   EXPECT_THAT(InvalidError(path), HasSubstr("not a CLIP checkpoint: the file is empty"));
 }
 
@@ -275,7 +224,7 @@ TEST_F(LoadClipErrorTest, RandomBytes) {
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919 + 13) % 251);
   ASSERT_NE(bytes[8], '{');
   const std::string path = dir_ + "/random.bin";
-  WriteBytes(path, bytes);
+  testing::WriteFileBytes(path, bytes);
   EXPECT_THAT(InvalidError(path), HasSubstr("not a CLIP checkpoint: unrecognised content"));
 }
 
@@ -283,9 +232,9 @@ TEST_F(LoadClipErrorTest, TruncatedSafetensors) {
   const std::string dir = dir_;
   const testing::TinyCheckpointPaths paths =
       testing::WriteTinyCheckpoints(dir, checkpoint::TinyClipConfig(), 3, c10::kHalf);
-  const std::string file = ReadBytes(paths.openai_safetensors);
+  const std::string file = testing::ReadFileBytes(paths.openai_safetensors);
   const std::string path = dir + "/cut.safetensors";
-  WriteBytes(path, file.substr(0, file.size() - 1000));
+  testing::WriteFileBytes(path, file.substr(0, file.size() - 1000));
   EXPECT_THAT(InvalidError(path), HasSubstr(absl::StrCat("truncated: header says ", file.size(),
                                                          " bytes, file has ", file.size() - 1000)));
 }
@@ -294,7 +243,7 @@ TEST_F(LoadClipErrorTest, HeaderLengthPastEndOfFile) {
   const std::string path = dir_ + "/past.safetensors";
   std::string length(8, '\0');
   length[1] = 1;  // 256
-  WriteBytes(path, length + "{\"visual.conv1.weight\":");
+  testing::WriteFileBytes(path, length + "{\"visual.conv1.weight\":");
   EXPECT_THAT(InvalidError(path), HasSubstr("truncated: header says 264 bytes, file has 31"));
 }
 
@@ -303,7 +252,7 @@ TEST_F(LoadClipErrorTest, BadJsonHeader) {
   const std::string header = "{\"visual.conv1.weight\": {\"dtype\": F32}}";
   std::string length(8, '\0');
   length[0] = static_cast<char>(header.size());
-  WriteBytes(path, length + header);
+  testing::WriteFileBytes(path, length + header);
   EXPECT_THAT(InvalidError(path), HasSubstr("header is not valid JSON"));
 }
 
@@ -313,7 +262,7 @@ TEST_F(LoadClipErrorTest, OffsetsOutOfRange) {
       R"({"visual.conv1.weight":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})";
   std::string length(8, '\0');
   length[0] = static_cast<char>(header.size());
-  WriteBytes(path, length + header + std::string(8, '\0'));
+  testing::WriteFileBytes(path, length + header + std::string(8, '\0'));
   EXPECT_THAT(InvalidError(path),
               HasSubstr("data_offsets [8, 16] run past the 8-byte data section"));
 }
@@ -324,7 +273,7 @@ TEST_F(LoadClipErrorTest, UnsupportedDtype) {
       R"({"visual.conv1.weight":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})";
   std::string length(8, '\0');
   length[0] = static_cast<char>(header.size());
-  WriteBytes(path, length + header + "ab");
+  testing::WriteFileBytes(path, length + header + "ab");
   EXPECT_THAT(InvalidError(path),
               HasSubstr("tensor 'visual.conv1.weight' has unsupported dtype U8"));
 }
@@ -363,7 +312,7 @@ TEST_F(LoadClipErrorTest, ZipThatIsNotATorchScriptArchive) {
   state.insert("visual.conv1.weight", at::zeros({64, 3, 16, 16}));
   const std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(state));
   const std::string path = dir_ + "/state_dict.pt";
-  WriteBytes(path, std::string(bytes.begin(), bytes.end()));
+  testing::WriteFileBytes(path, std::string(bytes.begin(), bytes.end()));
   EXPECT_THAT(InvalidError(path), HasSubstr("not a loadable TorchScript archive"));
 }
 

@@ -15,6 +15,7 @@
 #include "core/checkpoint/random_state_dict.h"
 #include "core/checkpoint/torchscript_reader.h"
 #include "core/checkpoint/torchscript_writer.h"
+#include "tests/testing/file_bytes.h"
 #include "tests/testing/scratch_dir_test.h"
 
 namespace itaclip::checkpoint {
@@ -133,7 +134,33 @@ TEST_F(TorchScriptReaderTest, CorruptZipIsRefused) {
   const absl::StatusOr<StateDict> read = ReadTorchScriptArchive(path);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(read.status().message()), HasSubstr("not a loadable TorchScript"));
+  // The zip check (CheckZipArchive) refuses it before LibTorch's reader sees it.
+  EXPECT_THAT(std::string(read.status().message()),
+              HasSubstr(absl::StrCat("zip archive ", path, ": not a readable zip file")));
+}
+
+TEST_F(TorchScriptReaderTest, ChangedTensorBytesAreRefusedByTheirChecksum) {
+  // LibTorch's own reader would load the changed value silently.
+  const std::string path = ScratchPath("changed.pt");
+  ASSERT_TRUE(WriteTorchScriptArchive(SmallDict(at::kFloat), path).ok());
+  std::string bytes = testing::ReadFileBytes(path);
+  // The first tensor record: its name follows the 30-byte local header, whose bytes 26-29 hold
+  // the name's and the extra field's lengths (little-endian); its data follows both.
+  const size_t name = bytes.find("/data/0");
+  ASSERT_NE(name, std::string::npos);
+  const size_t header = bytes.rfind(std::string("PK\x03\x04", 4), name);
+  ASSERT_NE(header, std::string::npos);
+  auto u16 = [&](size_t at) {
+    return static_cast<size_t>(static_cast<unsigned char>(bytes[at])) |
+           static_cast<size_t>(static_cast<unsigned char>(bytes[at + 1])) << 8;
+  };
+  const size_t data = header + 30 + u16(header + 26) + u16(header + 28);
+  bytes[data + 1] = static_cast<char>(bytes[data + 1] ^ 0x40);
+  testing::WriteFileBytes(path, bytes);
+  const absl::StatusOr<StateDict> read = ReadTorchScriptArchive(path);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(read.status().message()), HasSubstr("does not match its CRC-32"));
 }
 
 TEST_F(TorchScriptWriterTest, RejectsKeysThatCannotFormAModuleTree) {

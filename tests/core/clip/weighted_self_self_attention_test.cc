@@ -115,9 +115,14 @@ TEST(WeightedSelfSelfModelTest, ClipModelUsesItsMode) {
   EXPECT_LE(MaxAbsDiff(*a, *b), 1e-5);
 }
 
-TEST(SelfSelfAttentionModeTest, DefaultIsWeightedExactlyWhenTheKernelIsFused) {
-  EXPECT_EQ(DefaultSelfSelfAttentionMode() == SelfSelfAttentionMode::kWeightedAttentions,
-            AttentionKernelsAreFused());
+TEST(SelfSelfAttentionModeTest, DefaultIsWeightedOnCudaAndMaterialisedOnTheCpu) {
+  EXPECT_EQ(DefaultSelfSelfAttentionMode(c10::DeviceType::CUDA),
+            SelfSelfAttentionMode::kWeightedAttentions);
+  EXPECT_EQ(DefaultSelfSelfAttentionMode(c10::DeviceType::CPU),
+            SelfSelfAttentionMode::kMaterialized);
+  // A model on the CPU takes the CPU's default unless told otherwise.
+  EXPECT_EQ(ClipModel(testing::MakeTinyWeights(11)).attention_mode(),
+            SelfSelfAttentionMode::kMaterialized);
 }
 
 TEST(SelfSelfAttentionModeTest, NamesRoundTripAndUnknownNamesAreRejected) {

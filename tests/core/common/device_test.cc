@@ -5,6 +5,7 @@
 #include "core/common/device_marker.h"
 #include "core/common/device_memory.h"
 #include "gtest/gtest.h"
+#include "tests/testing/cuda_device.h"
 
 namespace itaclip {
 namespace {
@@ -60,7 +61,7 @@ TEST(DeviceMarkerTest, CpuWorkIsDoneWhenQueuedSoMarkersAreReachedAtOnce) {
 }
 
 TEST(DeviceMarkerTest, CudaMarkersAreReachedAfterTheQueuedWork) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this LibTorch build";
+  SKIP_WITHOUT_CUDA_DEVICE();
   const c10::Device cuda(c10::kCUDA, 0);
   at::Tensor x = at::randn({4096, 4096}, at::TensorOptions().device(cuda));
   for (int i = 0; i < 8; ++i) x = at::matmul(x, x).div_(4096);

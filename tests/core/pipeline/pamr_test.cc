@@ -192,9 +192,12 @@ TEST_P(PamrPropagationTest, LargeMaskEqualsPerQueryRuns) {
   const at::Tensor guide = Random({1, 3, 130, 1024}, 12);
   const at::Tensor mask = Random({48, 130, 1024}, 13);
   const at::Tensor out = Pamr(guide, mask, 2, {8, 16}, GetParam());
+  // Up to rounding: the sparse product sums a row's 16 terms in another order for 48 columns
+  // than for one (LibTorch 2's CPU kernel), a few units in the last place of the mask's range.
+  const float tolerance = 1e-6f * mask.abs().max().item<float>();
   for (int64_t q : {0, 17, 47}) {
     const at::Tensor single = Pamr(guide, mask.narrow(0, q, 1), 2, {8, 16}, GetParam());
-    EXPECT_LT((out[q] - single[0]).abs().max().item<float>(), 1e-6) << q;
+    EXPECT_LT((out[q] - single[0]).abs().max().item<float>(), tolerance) << q;
   }
 }
 
@@ -259,17 +262,17 @@ TEST(PamrTest, PropagationMatrixIsTheReplicatePaddedStep) {
   ASSERT_EQ(matrix.layout(), at::kSparseCsr);
   ASSERT_EQ(matrix.sizes(), (at::IntArrayRef{hp * wp, hp * wp}));
   EXPECT_EQ(matrix.crow_indices().scalar_type(), at::kInt);
-  // The validating constructor accepts the parts: rows sorted and distinct, sizes consistent.
-  const at::TensorOptions csr = matrix.values().options().layout(at::kSparseCsr);
-  EXPECT_NO_THROW(at::sparse_csr_tensor(matrix.crow_indices(), matrix.col_indices(),
-                                        matrix.values(), matrix.sizes(), csr));
+  // LibTorch's CSR invariant check accepts the parts: rows sorted and distinct, sizes consistent.
+  // (Called explicitly: since LibTorch 2 the constructor checks only when asked to.)
+  EXPECT_NO_THROW(at::_validate_sparse_csr_tensor_args(matrix.crow_indices(), matrix.col_indices(),
+                                                       matrix.values(), matrix.sizes()));
   // Control: the same check rejects a row whose first two columns are swapped.
   const at::Tensor swapped = matrix.col_indices().clone();
   swapped[0] = matrix.col_indices()[1];
   swapped[1] = matrix.col_indices()[0];
-  EXPECT_THROW(
-      at::sparse_csr_tensor(matrix.crow_indices(), swapped, matrix.values(), matrix.sizes(), csr),
-      c10::Error);
+  EXPECT_THROW(at::_validate_sparse_csr_tensor_args(matrix.crow_indices(), swapped, matrix.values(),
+                                                    matrix.sizes()),
+               c10::Error);
 
   std::vector<std::pair<int, int>> neighbours;
   for (int d : dilations) {

@@ -11,6 +11,7 @@
 #include "core/text/prompt_templates.h"
 #include "core/text/text_embedder.h"
 #include "gtest/gtest.h"
+#include "tests/testing/cuda_device.h"
 #include "tests/testing/test_paths.h"
 #include "tests/testing/tiny_model.h"
 
@@ -190,7 +191,7 @@ TEST_F(SegmenterTest, MoreThan256ClassesGiveSixteenBitLabels) {
 }
 
 TEST_F(SegmenterTest, CudaAgreesWithCpu) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this LibTorch build";
+  SKIP_WITHOUT_CUDA_DEVICE();
   // The same weights in fp16 on the GPU, as the reference runs there.
   auto gpu_model = clip::ClipModel::Load(testing::TinyCheckpointPath(/*seed=*/21),
                                          c10::Device(c10::kCUDA, 0), c10::kHalf);

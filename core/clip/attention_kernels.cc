@@ -1,8 +1,6 @@
-// The attention kernels for LibTorch >= 2.0: at::scaled_dot_product_attention, which picks a fused
-// (flash / memory-efficient) kernel on CUDA and so never materialises the [L, L] map.
-#include <ATen/ATen.h>
-
 #include "core/clip/attention_kernels.h"
+
+#include <ATen/ATen.h>
 
 namespace itaclip::clip {
 
@@ -17,7 +15,5 @@ at::Tensor DotProductAttention(const at::Tensor& q, const at::Tensor& k, const a
 at::Tensor AttentionOfSelfProducts(const at::Tensor& x, const at::Tensor& v) {
   return DotProductAttention(x, x, v, /*causal=*/false);
 }
-
-bool AttentionKernelsAreFused() { return true; }
 
 }  // namespace itaclip::clip
