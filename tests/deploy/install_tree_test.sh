@@ -41,8 +41,9 @@ out=$("$root/bin/itaclip" health --server 127.0.0.1:1 --timeout_s 1 2>&1); rc=$?
 # Every directly linked library comes from a listed package (or from debian:12-slim itself), or
 # from the LibTorch wheel's folder (its torch/lib and nvidia/ libraries: the CUDA image copies them).
 wheel_site=$(readlink -f "$(dirname "$torch_library")/../..")
-listed=$(grep -hv '^[[:space:]]*\(#\|$\)' "$repo/deploy/docker/runtime-packages.txt" \
-           "$repo/deploy/docker/runtime-packages-cpu.txt")
+# runtime-packages-cpu.txt names the CPU image's LibTorch, which this host build does not link (it
+# links the wheel's, checked below by path), so only the shared list is checked against this host.
+listed=$(grep -hv '^[[:space:]]*\(#\|$\)' "$repo/deploy/docker/runtime-packages.txt")
 base="libc6 libgcc-s1 libstdc++6"  # in debian:12-slim (apt needs them)
 for package in $listed; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'
