@@ -4,11 +4,16 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -106,13 +111,37 @@ absl::StatusOr<std::map<std::string, pipeline::PipelineParams>> LoadAllPresets(
   return presets;
 }
 
+// Server reflection on one builder, or none. Linking grpc++_reflection registers its plugin for
+// every builder of the process at static initialisation, whatever the server's authentication;
+// this option puts it in (once) or takes it out.
+class ReflectionOption : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    const std::string name = grpc::reflection::ProtoServerReflectionPlugin().name();
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [&name](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+                                    return p->name() == name;
+                                  }),
+                   plugins->end());
+    if (enabled_) {
+      plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
+  }
+
+ private:
+  const bool enabled_;
+};
+
 absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts) {
   if (!config.metrics_address().empty()) {
     ASSIGN_OR_RETURN(parts.metrics_endpoint,
                      MetricsEndpoint::Start(config.metrics_address(), parts.metrics));
   }
   BearerTokenAuth auth;
-  if (!config.auth().bearer_tokens_file().empty()) {
+  const bool tokens_required = !config.auth().bearer_tokens_file().empty();
+  if (tokens_required) {
     ASSIGN_OR_RETURN(auth, BearerTokenAuth::FromFile(config.auth().bearer_tokens_file()));
   }
   const Limits limits = LimitsFromConfig(config);
@@ -122,8 +151,10 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
                    MakeServerCredentials(config.tls()));
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Reflection describes the whole API; it cannot check a token, so a server that requires tokens
+  // does not offer it (health stays open for probes).
+  builder.SetOption(std::make_unique<ReflectionOption>(/*enabled=*/!tokens_required));
   // gRPC sets SO_REUSEPORT by default on Linux: a second server on a busy port would then start
   // and silently share its connections. Refusing the bind makes "address in use" an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -145,6 +176,8 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
       .With("port", parts.port)
       .With("tls", !config.tls().cert_file().empty())
       .With("mutual_tls", !config.tls().client_ca_file().empty())
+      .With("bearer_tokens", tokens_required)
+      .With("reflection", !tokens_required)
       .With("metrics_port", parts.metrics_endpoint ? parts.metrics_endpoint->port() : 0);
   return absl::OkStatus();
 }
@@ -180,10 +213,11 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
   const int text_batch = config.scheduling().text_batch();
   const text::TextEmbedder* embedder = parts.embedder.get();
-  EmbeddingBuilder builder = [embedder, text_batch](const v1::VocabularyDefinition& definition) {
+  EmbeddingBuilder builder = [embedder, text_batch](const v1::VocabularyDefinition& definition,
+                                                    double description_weight) {
     clip::TextEncodeOptions options;
     options.max_batch = text_batch;
-    return embedder->Embed(ToVocabularySpec(definition), DescriptionWeight(definition), options);
+    return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
   };
   const Limits limits = LimitsFromConfig(config);
   parts.registry =
@@ -200,7 +234,8 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   };
   batcher_options.before_batch = hooks.before_device_batch;
   parts.batcher = std::make_unique<DeviceBatcher>(*parts.model, std::move(batcher_options));
-  parts.admission = std::make_unique<AdmissionControl>(limits.max_pending_requests);
+  parts.admission = std::make_unique<AdmissionControl>(limits.max_pending_requests,
+                                                       limits.max_server_memory_bytes);
   parts.executor = std::make_unique<SegmentExecutor>(*parts.model, *parts.registry, *parts.workers,
                                                      *parts.batcher, limits, &parts.metrics);
 
@@ -228,6 +263,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   }
 
   // What GetServerInfo answers.
+  parts.serving.model_config = parts.model->config();
   v1::ServerInfo& info = parts.serving.info;
   info.set_version(ITACLIP_VERSION);
   const checkpoint::ClipConfig& clip_config = parts.model->config();
@@ -249,6 +285,14 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   info_limits.set_max_text_bytes(limits.max_text_bytes);
   info_limits.set_max_vocabularies(limits.max_vocabularies);
   info_limits.set_max_pending_requests(limits.max_pending_requests);
+  info_limits.set_max_display_name_bytes(limits.max_display_name_bytes);
+  info_limits.set_max_overrides(limits.max_overrides);
+  info_limits.set_max_parameter_bytes(limits.max_parameter_bytes);
+  info_limits.set_max_list_values(limits.max_list_values);
+  info_limits.set_max_crops_per_request(limits.max_crops_per_request);
+  info_limits.set_max_request_seconds(limits.max_request_seconds);
+  info_limits.set_max_request_memory_bytes(limits.max_request_memory_bytes);
+  info_limits.set_max_server_memory_bytes(limits.max_server_memory_bytes);
   info.set_workers(config.scheduling().workers());
   info.set_max_batch_crops(config.scheduling().max_batch_crops());
 

@@ -35,6 +35,15 @@ std::vector<float> Counts(const std::vector<std::pair<int, int>>& intervals, int
 
 }  // namespace
 
+int64_t CountSlidingWindows(int64_t height, int64_t width, int64_t crop, int64_t stride) {
+  if (height <= 0 || width <= 0 || crop <= 0 || stride <= 0) return 0;
+  // The grid formula of Intervals: max(n - crop + stride - 1, 0) / stride + 1 per dimension.
+  const auto grids = [&](int64_t n) {
+    return std::max<int64_t>(n - crop + stride - 1, 0) / stride + 1;
+  };
+  return grids(height) * grids(width);
+}
+
 std::vector<Window> SlidingWindows(int height, int width, int crop, int stride) {
   std::vector<Window> windows;
   if (!ValidArguments(height, width, crop, stride)) return windows;

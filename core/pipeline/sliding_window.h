@@ -3,6 +3,7 @@
 #ifndef ITACLIP_CORE_PIPELINE_SLIDING_WINDOW_H_
 #define ITACLIP_CORE_PIPELINE_SLIDING_WINDOW_H_
 
+#include <cstdint>
 #include <vector>
 
 namespace itaclip::pipeline {
@@ -23,6 +24,10 @@ struct Window {
 // <= crop. Returns an empty vector if any argument is not positive. Pure,
 // thread-safe.
 std::vector<Window> SlidingWindows(int height, int width, int crop, int stride);
+
+// SlidingWindows(height, width, crop, stride).size(), computed without making them (a caller may
+// ask about a layout far too large to make). 0 if any argument is not positive.
+int64_t CountSlidingWindows(int64_t height, int64_t width, int64_t crop, int64_t stride);
 
 // How many of SlidingWindows(height, width, crop, stride) cover each row and each column. The
 // windows are the Cartesian product of their row and column intervals, so the windows covering

@@ -132,6 +132,15 @@ absl::StatusOr<std::u32string> CleanTextCodePoints(absl::string_view utf8) {
   return LowercaseLikePython(CollapseWhitespace(text));
 }
 
+absl::Status CheckHasTextOnceCleaned(absl::string_view utf8) {
+  ASSIGN_OR_RETURN(const std::u32string cleaned, CleanTextCodePoints(utf8));
+  for (const char32_t cp : cleaned) {
+    if (!IsWhiteSpace(cp) && !IsDefaultIgnorable(cp)) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      "it has no text once cleaned (only white space, control or zero-width characters)");
+}
+
 absl::StatusOr<std::string> CleanText(absl::string_view utf8) {
   ASSIGN_OR_RETURN(const std::u32string text, CleanTextCodePoints(utf8));
   return EncodeUtf8(text);

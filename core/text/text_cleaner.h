@@ -63,6 +63,14 @@ absl::StatusOr<std::u32string> CleanTextCodePoints(absl::string_view utf8);
 // CleanTextCodePoints, encoded back to UTF-8.
 absl::StatusOr<std::string> CleanText(absl::string_view utf8);
 
+// OK when `utf8` keeps something to encode once cleaned: a code point that is neither white space
+// nor default-ignorable (IsDefaultIgnorable: zero-width and other invisible characters; the
+// control characters are removed by the cleaning itself). INVALID_ARGUMENT otherwise, and for
+// invalid UTF-8. A class name without such a code point would give prompts without the class in
+// them ("a photo of a ."), so vocabularies refuse it. (Python's CLIP would encode the zero-width
+// characters as tokens of their own; refusing them is this project's input rule.)
+absl::Status CheckHasTextOnceCleaned(absl::string_view utf8);
+
 // The ftfy.fix_text subset described above (steps 1..6).
 std::u32string FixTextLikeFtfy(std::u32string_view text);
 

@@ -12,6 +12,7 @@
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
 #include "core/text/prompt_templates.h"
+#include "core/text/text_cleaner.h"
 
 namespace itaclip::text {
 namespace {
@@ -28,9 +29,11 @@ absl::Status CheckSpec(const VocabularySpec& spec, double description_weight) {
     if (spec.classes[c].names.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("class ", c, " has no name"));
     }
-    for (const std::string& name : spec.classes[c].names) {
-      if (name.empty())
-        return absl::InvalidArgumentError(absl::StrCat("class ", c, " has an empty name"));
+    for (size_t n = 0; n < spec.classes[c].names.size(); ++n) {
+      if (absl::Status status = CheckHasTextOnceCleaned(spec.classes[c].names[n]); !status.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("name ", n, " of class ", c, ": ", status.message()));
+      }
     }
   }
   return absl::OkStatus();

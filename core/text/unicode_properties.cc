@@ -362,6 +362,23 @@ bool IsWhiteSpace(char32_t cp) {
          cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+bool IsDefaultIgnorable(char32_t cp) {
+  if (cp < 0xAD) return false;
+  // DerivedCoreProperties.txt, Unicode 14.0: every range of Default_Ignorable_Code_Point.
+  static constexpr struct {
+    char32_t first, last;
+  } kRanges[] = {{0x00AD, 0x00AD},  {0x034F, 0x034F}, {0x061C, 0x061C},   {0x115F, 0x1160},
+                 {0x17B4, 0x17B5},  {0x180B, 0x180F}, {0x200B, 0x200F},   {0x202A, 0x202E},
+                 {0x2060, 0x206F},  {0x3164, 0x3164}, {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},
+                 {0xFFA0, 0xFFA0},  {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
+                 {0xE0000, 0xE0FFF}};
+  for (const auto& range : kRanges) {
+    if (cp < range.first) return false;
+    if (cp <= range.last) return true;
+  }
+  return false;
+}
+
 char32_t SimpleLowercase(char32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
   const char32_t lower = MapByRuns(kLowercaseRuns, cp);

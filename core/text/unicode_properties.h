@@ -18,6 +18,11 @@ bool IsNumber(char32_t cp);
 // \s.
 bool IsWhiteSpace(char32_t cp);
 
+// The Default_Ignorable_Code_Point property of Unicode 14.0 (DerivedCoreProperties.txt): code
+// points that render as nothing (soft hyphen, zero-width space and joiners, bidi controls,
+// invisible operators, variation selectors, Hangul fillers, tags).
+bool IsDefaultIgnorable(char32_t cp);
+
 // Python's str.lower() for every code point whose lower case is a single code
 // point; `cp` itself when it has none. The one multi-code-point case, U+0130 ->
 // "i" U+0307, and the context-dependent final sigma are the caller's job (see

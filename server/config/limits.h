@@ -15,6 +15,17 @@ struct Limits {
   int max_text_bytes = 2000;                // bytes of one name or description
   int max_vocabularies = 10'000;            // vocabularies in the store
   int max_pending_requests = 64;            // admitted and unanswered Segment/Register calls
+  int max_display_name_bytes = 256;         // bytes of a RegisterClasses display_name
+  int max_overrides = 32;                   // override entries of one Segment request
+  int max_parameter_bytes = 256;            // bytes of a preset name, an override key or value
+  int max_list_values = 16;                 // entries of a list-valued parameter (pamr_dilations)
+  // Sliding-window crops of one image: COCO-Stuff at 640x480 has 135, Cityscapes at 2048x1024 429;
+  // stride 1 on a VOC image would have about 31 000.
+  int max_crops_per_request = 1024;
+  double max_request_seconds = 600;  // a COCO-Stuff image takes about 4 minutes on 2 CPU cores
+  // Estimated peak bytes of one request (request_memory.h) and of all admitted requests together.
+  int64_t max_request_memory_bytes = int64_t{8} << 30;
+  int64_t max_server_memory_bytes = int64_t{16} << 30;
 };
 
 }  // namespace itaclip::server

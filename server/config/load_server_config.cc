@@ -71,6 +71,14 @@ v1::ServerConfig DefaultServerConfig() {
   limits_config.set_max_names_per_class(limits.max_names_per_class);
   limits_config.set_max_text_bytes(limits.max_text_bytes);
   limits_config.set_max_vocabularies(limits.max_vocabularies);
+  limits_config.set_max_display_name_bytes(limits.max_display_name_bytes);
+  limits_config.set_max_overrides(limits.max_overrides);
+  limits_config.set_max_parameter_bytes(limits.max_parameter_bytes);
+  limits_config.set_max_list_values(limits.max_list_values);
+  limits_config.set_max_crops_per_request(limits.max_crops_per_request);
+  limits_config.set_max_request_seconds(limits.max_request_seconds);
+  limits_config.set_max_request_memory_bytes(limits.max_request_memory_bytes);
+  limits_config.set_max_server_memory_bytes(limits.max_server_memory_bytes);
 
   config.mutable_vocabulary()->set_cache_budget_bytes(int64_t{1} << 30);
   // No address: Redis is off. The prefix and timeout apply once an address is given.
@@ -169,6 +177,24 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
   require_positive("limits.max_names_per_class", limits.max_names_per_class());
   require_positive("limits.max_text_bytes", limits.max_text_bytes());
   require_positive("limits.max_vocabularies", limits.max_vocabularies());
+  require_positive("limits.max_display_name_bytes", limits.max_display_name_bytes());
+  require_positive("limits.max_overrides", limits.max_overrides());
+  require_positive("limits.max_parameter_bytes", limits.max_parameter_bytes());
+  require_positive("limits.max_list_values", limits.max_list_values());
+  require_positive("limits.max_crops_per_request", limits.max_crops_per_request());
+  // At most a day: absl::Seconds of a huge double saturates to an infinite duration.
+  if (!(limits.max_request_seconds() > 0.0) || !(limits.max_request_seconds() <= 86400.0)) {
+    problems.push_back(
+        absl::StrCat("limits.max_request_seconds must be > 0 and at most 86400 (got ",
+                     limits.max_request_seconds(), ")"));
+  }
+  require_positive("limits.max_request_memory_bytes", limits.max_request_memory_bytes());
+  require_positive("limits.max_server_memory_bytes", limits.max_server_memory_bytes());
+  if (limits.max_request_memory_bytes() > limits.max_server_memory_bytes()) {
+    problems.push_back(absl::StrCat(
+        "limits.max_request_memory_bytes (", limits.max_request_memory_bytes(),
+        ") exceeds limits.max_server_memory_bytes (", limits.max_server_memory_bytes(), ")"));
+  }
 
   require_positive("vocabulary.cache_budget_bytes", config.vocabulary().cache_budget_bytes());
   const v1::RedisConfig& redis = config.vocabulary().redis();
@@ -224,6 +250,14 @@ Limits LimitsFromConfig(const v1::ServerConfig& config) {
   limits.max_names_per_class = config.limits().max_names_per_class();
   limits.max_text_bytes = config.limits().max_text_bytes();
   limits.max_vocabularies = config.limits().max_vocabularies();
+  limits.max_display_name_bytes = config.limits().max_display_name_bytes();
+  limits.max_overrides = config.limits().max_overrides();
+  limits.max_parameter_bytes = config.limits().max_parameter_bytes();
+  limits.max_list_values = config.limits().max_list_values();
+  limits.max_crops_per_request = config.limits().max_crops_per_request();
+  limits.max_request_seconds = config.limits().max_request_seconds();
+  limits.max_request_memory_bytes = config.limits().max_request_memory_bytes();
+  limits.max_server_memory_bytes = config.limits().max_server_memory_bytes();
   limits.max_pending_requests = config.scheduling().max_pending_requests();
   return limits;
 }

@@ -5,6 +5,7 @@
 #ifndef ITACLIP_SERVER_GRPC_REQUEST_VALIDATION_H_
 #define ITACLIP_SERVER_GRPC_REQUEST_VALIDATION_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -16,18 +17,31 @@
 
 namespace itaclip::server {
 
+// The image's size as its header (or the raw image's fields) gives it, before any decoding.
+struct ImageSize {
+  int64_t width = 0, height = 0;
+};
+
 // INVALID_ARGUMENT for a missing or empty image, raw pixels of the wrong size or format, a missing
-// vocabulary, an invalid inline vocabulary; RESOURCE_EXHAUSTED for an image over
-// max_decoded_pixels.
-absl::Status ValidateSegmentRequest(const v1::SegmentRequest& request, const Limits& limits);
+// vocabulary, an invalid inline vocabulary, more overrides than max_overrides, a preset name or an
+// override key or value longer than max_parameter_bytes; RESOURCE_EXHAUSTED for an image over
+// max_decoded_pixels. Returns the image's size.
+absl::StatusOr<ImageSize> ValidateSegmentRequest(const v1::SegmentRequest& request,
+                                                 const Limits& limits);
+
+// INVALID_ARGUMENT for a display_name longer than max_display_name_bytes or an invalid vocabulary
+// (ValidateVocabularyDefinition).
+absl::Status ValidateRegisterRequest(const v1::RegisterClassesRequest& request,
+                                     const Limits& limits);
 
 // The preset named by the request (or `default_preset`) with the request's overrides applied.
 // INVALID_ARGUMENT for an unknown preset (listing the known ones), an unknown key or bad value, or
-// a text-side key (background_first, def_coefficient: those belong to the vocabulary).
+// a text-side key (background_first, def_coefficient: those belong to the vocabulary), a list
+// (pamr_dilations) longer than max_list_values.
 absl::StatusOr<pipeline::PipelineParams> ResolvePipelineParams(
     const v1::SegmentRequest& request,
     const std::map<std::string, pipeline::PipelineParams>& presets,
-    const std::string& default_preset);
+    const std::string& default_preset, const Limits& limits);
 
 }  // namespace itaclip::server
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/grpc/status_conversion.h"
 #include "server/observability/log.h"
@@ -12,25 +13,36 @@
 namespace itaclip::server {
 namespace {
 
-absl::Time CallDeadline(const grpc::CallbackServerContext& context) {
-  const std::chrono::system_clock::time_point deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
-  return absl::FromChrono(deadline);
+// The client's deadline, or the server's limit when the client sets none or a later one.
+std::shared_ptr<CancelToken> CallCancelToken(const grpc::CallbackServerContext& context,
+                                             absl::Time received, absl::Duration max_duration) {
+  const std::chrono::system_clock::time_point client = context.deadline();
+  const absl::Time server_limit = received + max_duration;
+  if (client != std::chrono::system_clock::time_point::max() &&
+      absl::FromChrono(client) <= server_limit) {
+    return std::make_shared<CancelToken>(absl::FromChrono(client));
+  }
+  return std::make_shared<CancelToken>(server_limit,
+                                       absl::StrCat("the server's max_request_seconds, ",
+                                                    absl::ToDoubleSeconds(max_duration), " s"));
 }
 
 }  // namespace
 
-RpcCall::RpcCall(grpc::CallbackServerContext* context, const char* method, ServerMetrics* metrics)
+RpcCall::RpcCall(grpc::CallbackServerContext* context, const char* method, ServerMetrics* metrics,
+                 absl::Duration max_duration)
     : context_(context),
       method_(method),
       metrics_(metrics),
       received_(absl::Now()),
       request_id_(RequestIdFromMetadata(context->client_metadata())),
-      cancel_(std::make_shared<CancelToken>(CallDeadline(*context))) {
+      cancel_(CallCancelToken(*context, received_, max_duration)) {
   context_->AddInitialMetadata("x-request-id", request_id_);
 }
 
-void RpcCall::Finish(const absl::Status& status) {
+void RpcCall::Finish(const absl::Status& requested) {
+  absl::Status status = requested;
+  if (status.ok()) status = WriteResponse();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - received_);
   const std::string code = absl::StatusCodeToString(status.code());
   if (metrics_ != nullptr) metrics_->RecordRequest(method_, code, seconds);

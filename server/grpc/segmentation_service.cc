@@ -4,8 +4,10 @@
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
+#include "core/common/status_macros.h"
 #include "server/grpc/request_validation.h"
 #include "server/grpc/rpc_call.h"
+#include "server/scheduling/request_memory.h"
 #include "server/vocabulary/vocabulary_definition.h"
 
 namespace itaclip::server {
@@ -23,7 +25,16 @@ void SegmentationService::SetServing(const ServingParts* parts) {
 
 void SegmentationService::StopServing() { draining_.store(true, std::memory_order_release); }
 
-const ServingParts* SegmentationService::BeginCall(RpcCall* call) {
+template <typename Request, typename Response>
+ParsedRpcCall<Request, Response>* SegmentationService::NewCall(
+    grpc::CallbackServerContext* context, const char* method, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) const {
+  return new ParsedRpcCall<Request, Response>(context, method, metrics_,
+                                              absl::Seconds(limits_.max_request_seconds),
+                                              request_bytes, response_bytes);
+}
+
+const ServingParts* SegmentationService::CheckServing(RpcCall* call) {
   if (absl::Status status = auth_.Check(call->context()->client_metadata()); !status.ok()) {
     call->Finish(status);
     return nullptr;
@@ -41,13 +52,15 @@ const ServingParts* SegmentationService::BeginCall(RpcCall* call) {
 }
 
 grpc::ServerUnaryReactor* SegmentationService::RegisterClasses(
-    grpc::CallbackServerContext* context, const v1::RegisterClassesRequest* request,
-    v1::RegisterClassesResponse* response) {
-  auto* call = new RpcCall(context, "RegisterClasses", metrics_);
-  const ServingParts* parts = BeginCall(call);
-  if (parts == nullptr) return call;
-  if (absl::Status status = ValidateVocabularyDefinition(request->vocabulary(), limits_);
-      !status.ok()) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  auto* call = NewCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>(
+      context, "RegisterClasses", request_bytes, response_bytes);
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr || !call->Parse()) return call;
+  const v1::RegisterClassesRequest* request = &call->request();
+  v1::RegisterClassesResponse* response = call->response();
+  if (absl::Status status = ValidateRegisterRequest(*request, limits_); !status.ok()) {
     call->Finish(status);
     return call;
   }
@@ -58,11 +71,15 @@ grpc::ServerUnaryReactor* SegmentationService::RegisterClasses(
   }
   // Building embeddings runs the text tower: a worker's job, not the gRPC thread's.
   std::shared_ptr<AdmissionTicket> held(std::move(*ticket));
-  parts->workers->Submit([call, request, response, parts, held]() mutable {
+  // Built for the server's default preset when the vocabulary leaves its weight to the preset
+  // (a Segment with another preset builds its own on first use).
+  const std::string default_preset = default_preset_;
+  parts->workers->Submit([call, request, response, parts, held, default_preset]() mutable {
     absl::Status status = call->cancel()->Check("building the text embeddings");
     if (status.ok()) {
       absl::StatusOr<VocabularyRegistry::Registration> registration =
-          parts->registry->Register(request->vocabulary(), request->display_name());
+          parts->registry->Register(request->vocabulary(), request->display_name(),
+                                    parts->presets.at(default_preset).def_coefficient);
       if (registration.ok()) {
         response->set_vocabulary_id(registration->id);
         response->set_already_registered(registration->already_registered);
@@ -79,40 +96,21 @@ grpc::ServerUnaryReactor* SegmentationService::RegisterClasses(
 }
 
 grpc::ServerUnaryReactor* SegmentationService::Segment(grpc::CallbackServerContext* context,
-                                                       const v1::SegmentRequest* request,
-                                                       v1::SegmentResponse* response) {
-  auto* call = new RpcCall(context, "Segment", metrics_);
-  const ServingParts* parts = BeginCall(call);
-  if (parts == nullptr) return call;
-  if (absl::Status status = ValidateSegmentRequest(*request, limits_); !status.ok()) {
-    call->Finish(status);
-    return call;
-  }
-  absl::StatusOr<pipeline::PipelineParams> params =
-      ResolvePipelineParams(*request, parts->presets, default_preset_);
-  if (!params.ok()) {
-    call->Finish(params.status());
-    return call;
-  }
-  if (request->has_vocabulary_id()) {
-    // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
-    if (absl::Status known = parts->registry->CheckSegmentable(request->vocabulary_id());
-        !known.ok()) {
-      call->Finish(known);
-      return call;
-    }
-  }
-  absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket = parts->admission->TryAdmit();
+                                                       const grpc::ByteBuffer* request_bytes,
+                                                       grpc::ByteBuffer* response_bytes) {
+  auto* call = NewCall<v1::SegmentRequest, v1::SegmentResponse>(context, "Segment", request_bytes,
+                                                                response_bytes);
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr || !call->Parse()) return call;
+  const v1::SegmentRequest* request = &call->request();
+  v1::SegmentResponse* response = call->response();
+  SegmentCall segment_call;
+  absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket =
+      AdmitSegment(*parts, *request, *call, segment_call);
   if (!ticket.ok()) {
     call->Finish(ticket.status());
     return call;
   }
-  SegmentCall segment_call;
-  segment_call.request = request;
-  segment_call.vocabulary_id = request->has_vocabulary_id() ? request->vocabulary_id() : "";
-  segment_call.params = *std::move(params);
-  segment_call.cancel = call->cancel();
-  segment_call.received = call->received();
   parts->executor->Start(std::move(segment_call), *std::move(ticket),
                          [call, response](absl::StatusOr<v1::SegmentResponse> result) {
                            if (result.ok()) {
@@ -122,6 +120,37 @@ grpc::ServerUnaryReactor* SegmentationService::Segment(grpc::CallbackServerConte
                            call->Finish(result.status());
                          });
   return call;
+}
+
+absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationService::AdmitSegment(
+    const ServingParts& parts, const v1::SegmentRequest& request, const RpcCall& call,
+    SegmentCall& segment_call) const {
+  ASSIGN_OR_RETURN(const ImageSize image, ValidateSegmentRequest(request, limits_));
+  ASSIGN_OR_RETURN(pipeline::PipelineParams params,
+                   ResolvePipelineParams(request, parts.presets, default_preset_, limits_));
+  VocabularySize vocabulary;
+  if (request.has_vocabulary_id()) {
+    // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
+    ASSIGN_OR_RETURN(vocabulary, parts.registry->CheckSegmentable(request.vocabulary_id()));
+  } else {
+    vocabulary = SizeOf(request.inline_vocabulary());
+  }
+  RequestShape shape;
+  shape.width = image.width;
+  shape.height = image.height;
+  shape.num_classes = vocabulary.num_classes;
+  shape.num_queries = vocabulary.num_queries;
+  shape.want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;
+  const RequestCost cost = EstimateRequestCost(shape, params, parts.model_config);
+  RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
+  ASSIGN_OR_RETURN(std::unique_ptr<AdmissionTicket> ticket,
+                   parts.admission->TryAdmit(cost.peak_bytes));
+  segment_call.request = &request;
+  segment_call.vocabulary_id = request.has_vocabulary_id() ? request.vocabulary_id() : "";
+  segment_call.params = std::move(params);
+  segment_call.cancel = call.cancel();
+  segment_call.received = call.received();
+  return ticket;
 }
 
 void SegmentationService::FillVocabularyInfo(const ServingParts& parts,
@@ -137,12 +166,15 @@ void SegmentationService::FillVocabularyInfo(const ServingParts& parts,
   info->set_created_unix_ms(record.created_unix_ms());
 }
 
-grpc::ServerUnaryReactor* SegmentationService::GetVocabulary(
-    grpc::CallbackServerContext* context, const v1::GetVocabularyRequest* request,
-    v1::VocabularyInfo* response) {
-  auto* call = new RpcCall(context, "GetVocabulary", metrics_);
-  const ServingParts* parts = BeginCall(call);
-  if (parts == nullptr) return call;
+grpc::ServerUnaryReactor* SegmentationService::GetVocabulary(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request_bytes,
+                                                             grpc::ByteBuffer* response_bytes) {
+  auto* call = NewCall<v1::GetVocabularyRequest, v1::VocabularyInfo>(context, "GetVocabulary",
+                                                                     request_bytes, response_bytes);
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr || !call->Parse()) return call;
+  const v1::GetVocabularyRequest* request = &call->request();
+  v1::VocabularyInfo* response = call->response();
   absl::StatusOr<v1::StoredVocabulary> record = parts->registry->Get(request->vocabulary_id());
   if (record.ok()) FillVocabularyInfo(*parts, *record, /*with_definition=*/true, response);
   call->Finish(record.status());
@@ -150,11 +182,14 @@ grpc::ServerUnaryReactor* SegmentationService::GetVocabulary(
 }
 
 grpc::ServerUnaryReactor* SegmentationService::ListVocabularies(
-    grpc::CallbackServerContext* context, const v1::ListVocabulariesRequest* request,
-    v1::ListVocabulariesResponse* response) {
-  auto* call = new RpcCall(context, "ListVocabularies", metrics_);
-  const ServingParts* parts = BeginCall(call);
-  if (parts == nullptr) return call;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  auto* call = NewCall<v1::ListVocabulariesRequest, v1::ListVocabulariesResponse>(
+      context, "ListVocabularies", request_bytes, response_bytes);
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr || !call->Parse()) return call;
+  const v1::ListVocabulariesRequest* request = &call->request();
+  v1::ListVocabulariesResponse* response = call->response();
   absl::StatusOr<std::vector<v1::StoredVocabulary>> records = parts->registry->List();
   if (records.ok()) {
     for (const v1::StoredVocabulary& record : *records) {
@@ -167,21 +202,25 @@ grpc::ServerUnaryReactor* SegmentationService::ListVocabularies(
 }
 
 grpc::ServerUnaryReactor* SegmentationService::DeleteVocabulary(
-    grpc::CallbackServerContext* context, const v1::DeleteVocabularyRequest* request,
-    v1::DeleteVocabularyResponse* /*response*/) {
-  auto* call = new RpcCall(context, "DeleteVocabulary", metrics_);
-  const ServingParts* parts = BeginCall(call);
-  if (parts == nullptr) return call;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  auto* call = NewCall<v1::DeleteVocabularyRequest, v1::DeleteVocabularyResponse>(
+      context, "DeleteVocabulary", request_bytes, response_bytes);
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr || !call->Parse()) return call;
+  const v1::DeleteVocabularyRequest* request = &call->request();
   call->Finish(parts->registry->Delete(request->vocabulary_id()));
   return call;
 }
 
-grpc::ServerUnaryReactor* SegmentationService::GetServerInfo(
-    grpc::CallbackServerContext* context, const v1::GetServerInfoRequest* /*request*/,
-    v1::ServerInfo* response) {
-  auto* call = new RpcCall(context, "GetServerInfo", metrics_);
-  const ServingParts* parts = BeginCall(call);
-  if (parts == nullptr) return call;
+grpc::ServerUnaryReactor* SegmentationService::GetServerInfo(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request_bytes,
+                                                             grpc::ByteBuffer* response_bytes) {
+  auto* call = NewCall<v1::GetServerInfoRequest, v1::ServerInfo>(context, "GetServerInfo",
+                                                                 request_bytes, response_bytes);
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr || !call->Parse()) return call;
+  v1::ServerInfo* response = call->response();
   *response = parts->info;
   call->Finish(absl::OkStatus());
   return call;

@@ -17,6 +17,7 @@
 #include "itaclip/v1/segmentation_service.grpc.pb.h"
 #include "server/config/limits.h"
 #include "server/grpc/bearer_token_auth.h"
+#include "server/grpc/rpc_call.h"
 #include "server/scheduling/admission_control.h"
 #include "server/scheduling/segment_executor.h"
 #include "server/scheduling/worker_pool.h"
@@ -25,7 +26,6 @@
 namespace itaclip::server {
 
 class ServerMetrics;
-class RpcCall;
 
 // What the handlers need once the model is loaded. Owned by the Server; outlives the service's use.
 struct ServingParts {
@@ -34,10 +34,21 @@ struct ServingParts {
   SegmentExecutor* executor = nullptr;
   AdmissionControl* admission = nullptr;
   std::map<std::string, pipeline::PipelineParams> presets;
+  checkpoint::ClipConfig model_config;  // the shapes that a request's memory estimate needs
   v1::ServerInfo info;
 };
 
-class SegmentationService final : public v1::SegmentationService::CallbackService {
+// Every method on the callback API's raw form (bytes in, bytes out), so that the service parses
+// requests itself (ParsedRpcCall).
+using RawSegmentationService = v1::SegmentationService::WithRawCallbackMethod_RegisterClasses<
+    v1::SegmentationService::WithRawCallbackMethod_Segment<
+        v1::SegmentationService::WithRawCallbackMethod_GetVocabulary<
+            v1::SegmentationService::WithRawCallbackMethod_ListVocabularies<
+                v1::SegmentationService::WithRawCallbackMethod_DeleteVocabulary<
+                    v1::SegmentationService::WithRawCallbackMethod_GetServerInfo<
+                        v1::SegmentationService::Service>>>>>>;
+
+class SegmentationService final : public RawSegmentationService {
  public:
   // `metrics` may be null.
   SegmentationService(Limits limits, std::string default_preset, BearerTokenAuth auth,
@@ -48,28 +59,41 @@ class SegmentationService final : public v1::SegmentationService::CallbackServic
   void StopServing();
 
   grpc::ServerUnaryReactor* RegisterClasses(grpc::CallbackServerContext* context,
-                                            const v1::RegisterClassesRequest* request,
-                                            v1::RegisterClassesResponse* response) override;
+                                            const grpc::ByteBuffer* request_bytes,
+                                            grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* Segment(grpc::CallbackServerContext* context,
-                                    const v1::SegmentRequest* request,
-                                    v1::SegmentResponse* response) override;
+                                    const grpc::ByteBuffer* request_bytes,
+                                    grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* GetVocabulary(grpc::CallbackServerContext* context,
-                                          const v1::GetVocabularyRequest* request,
-                                          v1::VocabularyInfo* response) override;
+                                          const grpc::ByteBuffer* request_bytes,
+                                          grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* ListVocabularies(grpc::CallbackServerContext* context,
-                                             const v1::ListVocabulariesRequest* request,
-                                             v1::ListVocabulariesResponse* response) override;
+                                             const grpc::ByteBuffer* request_bytes,
+                                             grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* DeleteVocabulary(grpc::CallbackServerContext* context,
-                                             const v1::DeleteVocabularyRequest* request,
-                                             v1::DeleteVocabularyResponse* response) override;
+                                             const grpc::ByteBuffer* request_bytes,
+                                             grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
-                                          const v1::GetServerInfoRequest* request,
-                                          v1::ServerInfo* response) override;
+                                          const grpc::ByteBuffer* request_bytes,
+                                          grpc::ByteBuffer* response_bytes) override;
 
  private:
-  // Starts a call: the reactor, then authentication and the serving state. Returns the parts to
-  // use, or null when the call has already been finished with an error.
-  const ServingParts* BeginCall(RpcCall* call);
+  // The reactor of a new call (its work bounded by max_request_seconds).
+  template <typename Request, typename Response>
+  ParsedRpcCall<Request, Response>* NewCall(grpc::CallbackServerContext* context,
+                                            const char* method,
+                                            const grpc::ByteBuffer* request_bytes,
+                                            grpc::ByteBuffer* response_bytes) const;
+  // Authentication, then the serving state (loading, draining), before the request is even
+  // parsed. Returns the parts to use, or null when the call has been finished with an error.
+  const ServingParts* CheckServing(RpcCall* call);
+  // Everything a Segment call passes before it is admitted, cheapest first: the request's own
+  // checks, its parameters, its vocabulary (NOT_FOUND now rather than after queueing), its cost
+  // (crops, estimated memory) and the admission. Fills `segment_call` for the executor.
+  absl::StatusOr<std::unique_ptr<AdmissionTicket>> AdmitSegment(const ServingParts& parts,
+                                                                const v1::SegmentRequest& request,
+                                                                const RpcCall& call,
+                                                                SegmentCall& segment_call) const;
   void FillVocabularyInfo(const ServingParts& parts, const v1::StoredVocabulary& record,
                           bool with_definition, v1::VocabularyInfo* info) const;
 

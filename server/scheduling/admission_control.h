@@ -1,6 +1,7 @@
 // Bounds the work the server has accepted: at most `max_pending` calls admitted and not yet
-// answered (queued, on a worker, on the device or being encoded). Beyond it a call is refused at
-// once with RESOURCE_EXHAUSTED, so memory stays bounded and clients can back off or go elsewhere;
+// answered (queued, on a worker, on the device or being encoded), whose estimated memory
+// (request_memory.h) sums to at most `max_memory_bytes`. Beyond either a call is refused at once
+// with RESOURCE_EXHAUSTED, so memory stays bounded and clients can back off or go elsewhere;
 // after Close() (drain) every call is refused with UNAVAILABLE.
 #ifndef ITACLIP_SERVER_SCHEDULING_ADMISSION_CONTROL_H_
 #define ITACLIP_SERVER_SCHEDULING_ADMISSION_CONTROL_H_
@@ -20,7 +21,7 @@ class AdmissionControl;
 // One admitted call. Releases its place when destroyed (whatever path the call ends on).
 class AdmissionTicket {
  public:
-  AdmissionTicket(AdmissionTicket&& other) noexcept : owner_(other.owner_) {
+  AdmissionTicket(AdmissionTicket&& other) noexcept : owner_(other.owner_), bytes_(other.bytes_) {
     other.owner_ = nullptr;
   }
   AdmissionTicket& operator=(AdmissionTicket&&) = delete;
@@ -29,16 +30,21 @@ class AdmissionTicket {
 
  private:
   friend class AdmissionControl;
-  explicit AdmissionTicket(AdmissionControl* owner) : owner_(owner) {}
+  AdmissionTicket(AdmissionControl* owner, int64_t bytes) : owner_(owner), bytes_(bytes) {}
   AdmissionControl* owner_;
+  int64_t bytes_;
 };
 
 class AdmissionControl {
  public:
-  explicit AdmissionControl(int max_pending) : max_pending_(max_pending) {}
+  // A call is admitted alone whatever its estimate (a single request is bounded by
+  // max_request_memory_bytes before it gets here), so that max_memory_bytes cannot starve it.
+  AdmissionControl(int max_pending, int64_t max_memory_bytes)
+      : max_pending_(max_pending), max_memory_bytes_(max_memory_bytes) {}
 
-  // RESOURCE_EXHAUSTED when max_pending calls are pending; UNAVAILABLE after Close().
-  absl::StatusOr<std::unique_ptr<AdmissionTicket>> TryAdmit();
+  // RESOURCE_EXHAUSTED when max_pending calls are pending, or when `estimated_bytes` on top of the
+  // pending calls' estimates exceeds max_memory_bytes; UNAVAILABLE after Close().
+  absl::StatusOr<std::unique_ptr<AdmissionTicket>> TryAdmit(int64_t estimated_bytes = 0);
 
   // Refuses every later call (drain). Calls already admitted go on.
   void Close();
@@ -47,15 +53,18 @@ class AdmissionControl {
   bool WaitUntilIdle(absl::Duration timeout);
 
   int64_t pending() const;
+  int64_t pending_bytes() const;
   int max_pending() const { return max_pending_; }
 
  private:
   friend class AdmissionTicket;
-  void Release();
+  void Release(int64_t bytes);
 
   const int max_pending_;
+  const int64_t max_memory_bytes_;
   mutable absl::Mutex mu_;
   int64_t pending_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -6,6 +6,8 @@
 #define ITACLIP_SERVER_SCHEDULING_CANCEL_TOKEN_H_
 
 #include <atomic>
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
@@ -15,7 +17,11 @@ namespace itaclip::server {
 
 class CancelToken {
  public:
-  explicit CancelToken(absl::Time deadline = absl::InfiniteFuture()) : deadline_(deadline) {}
+  // `deadline_source` says whose deadline it is when it is not the client's (e.g. the server's
+  // max_request_seconds), for the message.
+  explicit CancelToken(absl::Time deadline = absl::InfiniteFuture(),
+                       std::string deadline_source = "")
+      : deadline_(deadline), deadline_source_(std::move(deadline_source)) {}
 
   void Cancel() { cancelled_.store(true, std::memory_order_release); }
 
@@ -26,7 +32,10 @@ class CancelToken {
       return absl::CancelledError(std::string("the call was cancelled before ") + stage);
     }
     if (absl::Now() > deadline_) {
-      return absl::DeadlineExceededError(std::string("the deadline passed before ") + stage);
+      return absl::DeadlineExceededError(
+          std::string("the deadline") +
+          (deadline_source_.empty() ? "" : " (" + deadline_source_ + ")") + " passed before " +
+          stage);
     }
     return absl::OkStatus();
   }
@@ -36,6 +45,7 @@ class CancelToken {
  private:
   std::atomic<bool> cancelled_{false};
   const absl::Time deadline_;
+  const std::string deadline_source_;
 };
 
 }  // namespace itaclip::server

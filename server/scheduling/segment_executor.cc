@@ -75,12 +75,16 @@ void SegmentExecutor::Prepare(const std::shared_ptr<Flight>& flight) {
     flight->vocabulary_id = flight->call.vocabulary_id;
     if (request.has_inline_vocabulary()) {
       RETURN_IF_ERROR(flight->call.cancel->Check("registering the inline vocabulary"));
-      ASSIGN_OR_RETURN(VocabularyRegistry::Registration registration,
-                       registry_.Register(request.inline_vocabulary(), ""));
+      ASSIGN_OR_RETURN(
+          VocabularyRegistry::Registration registration,
+          registry_.Register(request.inline_vocabulary(), "", flight->call.params.def_coefficient));
       flight->vocabulary_id = registration.id;
     }
     RETURN_IF_ERROR(flight->call.cancel->Check("building the text embeddings"));
-    ASSIGN_OR_RETURN(flight->task->queries, registry_.Embeddings(flight->vocabulary_id));
+    // A vocabulary that leaves its description weight unset takes the preset's (def_coefficient).
+    ASSIGN_OR_RETURN(
+        flight->task->queries,
+        registry_.Embeddings(flight->vocabulary_id, flight->call.params.def_coefficient));
 
     RETURN_IF_ERROR(flight->call.cancel->Check("preparing the crops"));
     ASSIGN_OR_RETURN(pipeline::SegmentJob job,

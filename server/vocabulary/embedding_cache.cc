@@ -2,11 +2,25 @@
 #include "server/vocabulary/embedding_cache.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 
 namespace itaclip::server {
+namespace {
+
+// Whether `key` is vocabulary `id`'s: the id itself, or the id qualified ("<id>@...").
+bool IsKeyOf(const std::string& key, const std::string& id) {
+  return absl::StartsWith(key, id) && (key.size() == id.size() || key[id.size()] == '@');
+}
+
+}  // namespace
+
+std::string WeightedEmbeddingKey(const std::string& id, double description_weight) {
+  return absl::StrFormat("%s@%.17g", id, description_weight);
+}
 
 int64_t EmbeddingBytes(const text::QueryEmbeddings& embeddings) {
   if (!embeddings.embeddings.defined()) return 0;
@@ -58,6 +72,33 @@ absl::Status EmbeddingCache::Insert(const std::string& id,
 void EmbeddingCache::Erase(const std::string& id) {
   absl::MutexLock lock(&mu_);
   if (auto it = entries_.find(id); it != entries_.end()) RemoveLocked(it);
+}
+
+void EmbeddingCache::EraseVocabulary(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    auto next = std::next(it);
+    if (IsKeyOf(it->first, id)) RemoveLocked(it);
+    it = next;
+  }
+}
+
+int64_t EmbeddingCache::VocabularyBytes(const std::string& id) const {
+  absl::MutexLock lock(&mu_);
+  int64_t bytes = 0;
+  for (const auto& [key, entry] : entries_) {
+    if (IsKeyOf(key, id)) bytes += entry.bytes;
+  }
+  return bytes;
+}
+
+std::shared_ptr<const text::QueryEmbeddings> EmbeddingCache::PeekVocabulary(
+    const std::string& id) const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [key, entry] : entries_) {
+    if (IsKeyOf(key, id)) return entry.embeddings;
+  }
+  return nullptr;
 }
 
 bool EmbeddingCache::Contains(const std::string& id) const {

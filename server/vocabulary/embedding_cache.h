@@ -20,6 +20,13 @@ namespace itaclip::server {
 // class lists are small next to the tensor and are not counted.
 int64_t EmbeddingBytes(const text::QueryEmbeddings& embeddings);
 
+// "<id>@<weight>" with the weight printed exactly (17 significant digits).
+std::string WeightedEmbeddingKey(const std::string& id, double description_weight);
+
+// Keys are a vocabulary id, or an id qualified by what the embeddings were built with
+// (WeightedEmbeddingKey: "<id>@<description weight>", for a vocabulary that leaves its weight to
+// the preset). The *Vocabulary methods act on every key of one id.
+//
 // Entries are shared_ptrs so that an entry evicted (or erased) while a request still uses it stays
 // alive until that request drops it; the budget bounds what the cache holds, not what requests
 // hold. Thread-safe.
@@ -43,6 +50,12 @@ class EmbeddingCache {
 
   // Drops the entry for `id`, if any (not counted as an eviction).
   void Erase(const std::string& id);
+
+  // Every entry of vocabulary `id` (its bare key and its weighted keys): the entries dropped, the
+  // bytes charged (0 when none), one of them or nullptr. They count no hit or miss.
+  void EraseVocabulary(const std::string& id);
+  int64_t VocabularyBytes(const std::string& id) const;
+  std::shared_ptr<const text::QueryEmbeddings> PeekVocabulary(const std::string& id) const;
 
   // Whether `id` is resident. Counts no hit or miss and leaves the LRU order alone.
   bool Contains(const std::string& id) const;

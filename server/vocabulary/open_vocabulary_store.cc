@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "absl/time/time.h"
+#include "core/common/status_macros.h"
 #include "server/vocabulary/folder_vocabulary_store.h"
 #include "server/vocabulary/memory_vocabulary_store.h"
+#include "server/vocabulary/redis_credentials.h"
 #include "server/vocabulary/redis_vocabulary_store.h"
 
 namespace itaclip::server {
@@ -21,6 +23,9 @@ absl::StatusOr<std::unique_ptr<VocabularyStore>> OpenVocabularyStore(
     options.address = config.redis().address();
     options.key_prefix = config.redis().key_prefix();
     options.timeout = absl::Seconds(config.redis().timeout_seconds());
+    ASSIGN_OR_RETURN(RedisCredentials credentials, LoadRedisCredentials(config.redis()));
+    options.username = std::move(credentials.username);
+    options.password = std::move(credentials.password);
     return OpenRedisVocabularyStore(std::move(options));
   }
   if (!config.store_dir().empty()) return OpenFolderVocabularyStore(config.store_dir());

@@ -78,7 +78,10 @@ std::string NotFoundMessage(const std::string& id) {
 // Error answers that mean "this Redis cannot serve now" rather than "this command is wrong".
 bool IsTransientRedisError(absl::string_view error) {
   for (absl::string_view prefix :
-       {"LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN"}) {
+       {"LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN",
+        // Authentication (NOAUTH: none sent; WRONGPASS: refused; NOPERM: the ACL user may not):
+        // the store cannot serve this server until its configuration or Redis's changes.
+        "NOAUTH", "WRONGPASS", "NOPERM"}) {
     if (absl::StartsWith(error, prefix)) return true;
   }
   return false;
@@ -286,6 +289,7 @@ class RedisVocabularyStore : public VocabularyStore {
     } else if (redisSetTimeout(context.get(), absl::ToTimeval(options_.timeout)) != REDIS_OK) {
       status = absl::UnavailableError(Unreachable(Why(*context)));
     }
+    if (status.ok() && !options_.password.empty()) status = AuthenticateLocked(context.get());
     if (!status.ok()) {
       retry_after_ = absl::Now() + options_.retry_interval;
       MarkDownLocked(status);
@@ -295,6 +299,27 @@ class RedisVocabularyStore : public VocabularyStore {
     redisEnableKeepAlive(context.get());
     context_ = std::move(context);
     return absl::OkStatus();
+  }
+
+  // AUTH on a new connection. The reply's error text is Redis's (e.g. "WRONGPASS invalid
+  // username-password pair or user is disabled."); the credentials appear in no message.
+  absl::Status AuthenticateLocked(redisContext* context) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<const char*> argv = {"AUTH"};
+    std::vector<size_t> lengths = {4};
+    if (!options_.username.empty()) {
+      argv.push_back(options_.username.data());
+      lengths.push_back(options_.username.size());
+    }
+    argv.push_back(options_.password.data());
+    lengths.push_back(options_.password.size());
+    ScopedSigpipeBlock no_sigpipe;
+    Reply reply(static_cast<redisReply*>(
+        redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    if (reply == nullptr) return absl::UnavailableError(Unreachable(Why(*context)));
+    const std::string error = FirstErrorIn(reply.get());
+    if (error.empty()) return absl::OkStatus();
+    return absl::UnavailableError(
+        absl::StrCat("vocabulary store ", Describe(), " refused the credentials: ", error));
   }
 
   absl::Status ConnectionFailedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

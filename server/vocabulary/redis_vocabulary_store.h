@@ -20,6 +20,11 @@ struct RedisStoreOptions {
   // After a failed connect, operations fail at once for this long instead of each waiting for the
   // timeout (a Redis host that drops packets would otherwise hold every caller for `timeout`).
   absl::Duration retry_interval = absl::Milliseconds(500);
+  // Redis AUTH after each connect when `password` is not empty: `AUTH username password` (an ACL
+  // user, Redis 6+) or `AUTH password` when `username` is empty. Neither is ever logged or put in
+  // a status (see redis_credentials.h for where they come from).
+  std::string username;
+  std::string password;
 };
 
 struct RedisAddress {
@@ -39,11 +44,14 @@ absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address);
 // "vocabulary store redis HOST:PORT is unreachable: <why>", the connection is dropped and the next
 // operation connects again (after retry_interval when the connect itself failed), so a restarted
 // Redis is picked up without restarting the server. Redis answers that mean "not now" (LOADING,
-// READONLY, MASTERDOWN, BUSY, TRYAGAIN, CLUSTERDOWN) are UNAVAILABLE too; other error answers are
+// READONLY, MASTERDOWN, BUSY, TRYAGAIN, CLUSTERDOWN) or "not for you" (NOAUTH, WRONGPASS, NOPERM)
+// are UNAVAILABLE too; other error answers are
 // INTERNAL quoting Redis. The first failure after a success logs "vocabulary_store_unreachable" and
 // the first success after a failure logs "vocabulary_store_recovered"; Ping() sends PING. A record
 // that does not parse, or that holds another id than its key, is DATA_LOSS naming the key. Errors
-// of Open: INVALID_ARGUMENT for a bad address or a non-positive timeout. An unreachable Redis is
+// of Open: INVALID_ARGUMENT for a bad address or a non-positive timeout. Credentials that Redis
+// refuses (or none when it requires them) make every operation UNAVAILABLE saying so, with Redis's
+// error text (which names neither the user's password nor the user). An unreachable Redis is
 // not an error here (the server starts, reports it, and connects when Redis comes).
 absl::StatusOr<std::unique_ptr<VocabularyStore>> OpenRedisVocabularyStore(
     RedisStoreOptions options);

@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/text/text_cleaner.h"
 #include "core/text/utf8.h"
 
 namespace itaclip::server {
@@ -47,11 +47,11 @@ absl::Status ValidateVocabularyDefinition(const v1::VocabularyDefinition& defini
     }
     for (int n = 0; n < cls.names_size(); ++n) {
       const std::string what = absl::StrFormat("name %d of class %d", n, c);
-      if (absl::StripAsciiWhitespace(cls.names(n)).empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
-      }
       if (absl::Status status = ValidateText(cls.names(n), limits, what); !status.ok()) {
         return status;
+      }
+      if (absl::Status status = text::CheckHasTextOnceCleaned(cls.names(n)); !status.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(what, ": ", status.message()));
       }
     }
     if (absl::Status status = ValidateText(cls.description(), limits,
@@ -60,18 +60,18 @@ absl::Status ValidateVocabularyDefinition(const v1::VocabularyDefinition& defini
       return status;
     }
   }
-  const double weight = DescriptionWeight(definition);
-  if (!(weight >= 0.0 && weight <= 1.0)) {
+  const double weight = definition.text_params().description_weight();
+  if (definition.text_params().has_description_weight() && !(weight >= 0.0 && weight <= 1.0)) {
     return absl::InvalidArgumentError(
         absl::StrFormat("text_params.description_weight is %g; it must be in [0, 1]", weight));
   }
   return absl::OkStatus();
 }
 
-double DescriptionWeight(const v1::VocabularyDefinition& definition) {
+double DescriptionWeight(const v1::VocabularyDefinition& definition, double unset_weight) {
   return definition.text_params().has_description_weight()
              ? definition.text_params().description_weight()
-             : kDefaultDescriptionWeight;
+             : unset_weight;
 }
 
 text::VocabularySpec ToVocabularySpec(const v1::VocabularyDefinition& definition) {
@@ -84,6 +84,10 @@ text::VocabularySpec ToVocabularySpec(const v1::VocabularyDefinition& definition
     out.description = cls.description();
   }
   return spec;
+}
+
+VocabularySize SizeOf(const v1::VocabularyDefinition& definition) {
+  return VocabularySize{definition.classes_size(), CountQueries(definition)};
 }
 
 int CountQueries(const v1::VocabularyDefinition& definition) {

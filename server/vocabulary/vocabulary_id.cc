@@ -38,13 +38,14 @@ uint64_t CanonicalDoubleBits(double value) {
   return bits;
 }
 
-}  // namespace
+// Step 3 of the encoding for an unset weight.
+constexpr uint64_t kUnsetWeightBits = 0xffffffffffffffffULL;
 
-std::string CanonicalVocabularyBytes(const v1::VocabularyDefinition& definition) {
+std::string CanonicalBytes(const v1::VocabularyDefinition& definition, uint64_t weight_bits) {
   std::string out;
   AppendString(kVersionTag, out);
   out.push_back(definition.background_first() ? '\x01' : '\x00');
-  AppendUint64(CanonicalDoubleBits(DescriptionWeight(definition)), out);
+  AppendUint64(weight_bits, out);
   AppendUint64(static_cast<uint64_t>(definition.classes_size()), out);
   for (const v1::ClassDefinition& cls : definition.classes()) {
     AppendUint64(static_cast<uint64_t>(cls.names_size()), out);
@@ -54,8 +55,7 @@ std::string CanonicalVocabularyBytes(const v1::VocabularyDefinition& definition)
   return out;
 }
 
-std::string VocabularyId(const v1::VocabularyDefinition& definition) {
-  const std::string bytes = CanonicalVocabularyBytes(definition);
+std::string IdOfBytes(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   // EVP_Digest with SHA-256 only fails when OpenSSL cannot allocate; the process is out of memory
@@ -67,6 +67,24 @@ std::string VocabularyId(const v1::VocabularyDefinition& definition) {
   const std::string hex = absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), kIdHexDigits / 2));
   return absl::StrCat(kIdPrefix, hex);
+}
+
+}  // namespace
+
+std::string CanonicalVocabularyBytes(const v1::VocabularyDefinition& definition) {
+  const v1::TextParams& text = definition.text_params();
+  return CanonicalBytes(definition, text.has_description_weight()
+                                        ? CanonicalDoubleBits(text.description_weight())
+                                        : kUnsetWeightBits);
+}
+
+std::string VocabularyId(const v1::VocabularyDefinition& definition) {
+  return IdOfBytes(CanonicalVocabularyBytes(definition));
+}
+
+std::string LegacyVocabularyId(const v1::VocabularyDefinition& definition) {
+  return IdOfBytes(CanonicalBytes(definition, CanonicalDoubleBits(DescriptionWeight(
+                                                  definition, kLegacyUnsetDescriptionWeight))));
 }
 
 absl::Status ValidateVocabularyId(absl::string_view id) {

@@ -19,10 +19,10 @@ namespace itaclip::server {
 // ["a b"] and ["a", "b"] encode differently. In order:
 //   1. the version tag "itaclip.vocabulary.v1" as a string (changing the encoding changes the tag);
 //   2. background_first as one byte, 0x00 or 0x01;
-//   3. the description weight as DescriptionWeight() gives it (so unset and an explicit 0.05 are
-//   the
-//      same content), as the uint64 of its IEEE-754 binary64 bit pattern, after turning -0.0 into
-//      0.0 and any NaN into the quiet NaN 0x7ff8000000000000;
+//   3. the description weight, when set, as the uint64 of its IEEE-754 binary64 bit pattern, after
+//      turning -0.0 into 0.0 and any NaN into the quiet NaN 0x7ff8000000000000; when unset,
+//      0xffffffffffffffff (a NaN pattern that step's canonical form never gives), because an unset
+//      weight means "the preset's" and is other content than any explicit one;
 //   4. the number of classes;
 //   5. for each class in label order: the number of names, each name as a string, then the
 //      description as a string (empty when unset).
@@ -32,6 +32,12 @@ std::string CanonicalVocabularyBytes(const v1::VocabularyDefinition& definition)
 // "voc-" followed by the first 32 hex digits (lowercase, 128 bits) of SHA-256 of
 // CanonicalVocabularyBytes(definition).
 std::string VocabularyId(const v1::VocabularyDefinition& definition);
+
+// The id that earlier versions gave `definition`, which hashed an unset weight as 0.05 (the
+// weight those versions used for it). A stored record whose id is this keeps that meaning: see
+// VocabularyRegistry, which reads it as an explicit 0.05.
+std::string LegacyVocabularyId(const v1::VocabularyDefinition& definition);
+inline constexpr double kLegacyUnsetDescriptionWeight = 0.05;
 
 // OK when `id` has the form VocabularyId produces (^voc-[0-9a-f]{32}$); INVALID_ARGUMENT saying so
 // otherwise. Stores call it before an id gets anywhere near a path or a key.

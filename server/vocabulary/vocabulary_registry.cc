@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -17,8 +18,21 @@ VocabularyRegistry::VocabularyRegistry(VocabularyStore* store, EmbeddingCache* c
                                        EmbeddingBuilder builder, Limits limits)
     : store_(store), cache_(cache), builder_(std::move(builder)), limits_(limits) {}
 
+namespace {
+
+// Where `id`'s embeddings are cached: under the id when the definition sets its weight, else
+// under the id qualified by the weight they were built with.
+std::string EmbeddingKey(const std::string& id, const v1::VocabularyDefinition& definition,
+                         double unset_weight) {
+  if (definition.text_params().has_description_weight()) return id;
+  return WeightedEmbeddingKey(id, unset_weight);
+}
+
+}  // namespace
+
 absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
-    const v1::VocabularyDefinition& definition, const std::string& display_name) {
+    const v1::VocabularyDefinition& definition, const std::string& display_name,
+    double unset_weight) {
   RETURN_IF_ERROR(ValidateVocabularyDefinition(definition, limits_));
   Registration registration;
   registration.id = VocabularyId(definition);
@@ -30,10 +44,11 @@ absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
   // Refuse a full store before spending a build; checked again below, under register_mu_.
   if (!stored_before) RETURN_IF_ERROR(CheckRoom());
 
-  const bool was_resident = cache_->Contains(id);
+  const std::string key = EmbeddingKey(id, definition, unset_weight);
+  const bool was_resident = cache_->Contains(key);
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(std::shared_ptr<const text::QueryEmbeddings> embeddings,
-                   Resident(id, &definition));
+                   Resident(key, id, &definition, unset_weight));
   if (!was_resident) registration.build_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   if (stored_before) {
     registration.already_registered = true;
@@ -56,7 +71,7 @@ absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
   if (!status.ok()) {
     // Not stored, so not registered: resident embeddings without a record would answer requests
     // for an id that Get() and List() deny.
-    cache_->Erase(id);
+    cache_->EraseVocabulary(id);
     return status;
   }
   return registration;
@@ -67,18 +82,28 @@ absl::StatusOr<v1::StoredVocabulary> VocabularyRegistry::Get(const std::string& 
   return store_->Get(id);
 }
 
-absl::Status VocabularyRegistry::CheckSegmentable(const std::string& id) {
-  const absl::Status status = Get(id).status();
+absl::StatusOr<VocabularySize> VocabularyRegistry::CheckSegmentable(const std::string& id) {
+  const absl::StatusOr<v1::StoredVocabulary> record = Get(id);
+  if (record.ok()) return SizeOf(record->definition());
   // The store is asked first even for a resident vocabulary: a delete on another replica must be
   // seen here too. Only when the store cannot answer do the resident embeddings decide.
-  if (absl::IsUnavailable(status) && cache_->Contains(id)) return absl::OkStatus();
-  return status;
+  if (absl::IsUnavailable(record.status())) {
+    if (std::shared_ptr<const text::QueryEmbeddings> resident = cache_->PeekVocabulary(id)) {
+      return VocabularySize{resident->num_classes(),
+                            static_cast<int>(resident->query_class.size())};
+    }
+  }
+  return record.status();
 }
 
 absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Embeddings(
-    const std::string& id) {
+    const std::string& id, double unset_weight) {
   RETURN_IF_ERROR(ValidateVocabularyId(id));
-  return Resident(id, nullptr);
+  // Resident under the bare id: the vocabulary sets its weight, and the preset's does not matter.
+  // Otherwise the key for this weight (a build from the store corrects it for a vocabulary that
+  // turns out to set its weight).
+  const std::string key = cache_->Contains(id) ? id : WeightedEmbeddingKey(id, unset_weight);
+  return Resident(key, id, nullptr, unset_weight);
 }
 
 absl::StatusOr<std::vector<v1::StoredVocabulary>> VocabularyRegistry::List() {
@@ -90,26 +115,31 @@ absl::Status VocabularyRegistry::Delete(const std::string& id) {
   const absl::Status status = store_->Delete(id);
   absl::MutexLock lock(&mu_);
   // A build in progress would otherwise cache the embeddings of a deleted vocabulary.
-  if (auto it = flights_.find(id); it != flights_.end()) it->second->erased = true;
-  cache_->Erase(id);
+  for (auto& [key, flight] : flights_) {
+    if (key == id || absl::StartsWith(key, id + "@")) flight->erased = true;
+  }
+  cache_->EraseVocabulary(id);
   return status;
 }
 
-bool VocabularyRegistry::IsResident(const std::string& id) const { return cache_->Contains(id); }
+bool VocabularyRegistry::IsResident(const std::string& id) const {
+  return cache_->PeekVocabulary(id) != nullptr;
+}
 
 int64_t VocabularyRegistry::ResidentBytes(const std::string& id) const {
-  return cache_->EntryBytes(id);
+  return cache_->VocabularyBytes(id);
 }
 
 absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Resident(
-    const std::string& id, const v1::VocabularyDefinition* definition) {
+    const std::string& key, const std::string& id, const v1::VocabularyDefinition* definition,
+    double unset_weight) {
   std::shared_ptr<Flight> flight;
   while (true) {
     bool leader = false;
     {
       absl::MutexLock lock(&mu_);
-      if (std::shared_ptr<const text::QueryEmbeddings> hit = cache_->Lookup(id)) return hit;
-      auto [it, inserted] = flights_.try_emplace(id);
+      if (std::shared_ptr<const text::QueryEmbeddings> hit = cache_->Lookup(key)) return hit;
+      auto [it, inserted] = flights_.try_emplace(key);
       if (inserted) it->second = std::make_shared<Flight>();
       flight = it->second;
       leader = inserted;
@@ -122,36 +152,50 @@ absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry:
     return flight->result;
   }
 
-  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> result = Build(id, definition);
+  absl::StatusOr<Built> built = Build(id, definition, unset_weight);
+  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> result =
+      built.ok() ? absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>>(built->embeddings)
+                 : built.status();
   {
     absl::MutexLock lock(&mu_);
-    if (result.ok() && !flight->erased) {
-      if (absl::Status cached = cache_->Insert(id, *result); !cached.ok()) result = cached;
+    if (built.ok() && !flight->erased) {
+      if (absl::Status cached = cache_->Insert(built->key, built->embeddings); !cached.ok()) {
+        result = cached;
+      }
     }
-    flights_.erase(id);
+    flights_.erase(key);
     flight->result = result;
   }
   flight->done.Notify();
   return result;
 }
 
-absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Build(
-    const std::string& id, const v1::VocabularyDefinition* definition) {
+absl::StatusOr<VocabularyRegistry::Built> VocabularyRegistry::Build(
+    const std::string& id, const v1::VocabularyDefinition* definition, double unset_weight) {
   v1::StoredVocabulary record;
   if (definition == nullptr) {
     ASSIGN_OR_RETURN(record, store_->Get(id));
-    // The id is the content hash; a record whose content hashes elsewhere was edited by hand, and
-    // serving it under this id would break "same id, same content".
-    if (const std::string actual = VocabularyId(record.definition()); actual != id) {
-      return absl::DataLossError(absl::StrFormat(
-          "the stored definition of vocabulary %s hashes to %s; the store (%s) was edited", id,
-          actual, store_->Describe()));
+    v1::VocabularyDefinition& stored = *record.mutable_definition();
+    if (VocabularyId(stored) != id) {
+      if (!stored.text_params().has_description_weight() && LegacyVocabularyId(stored) == id) {
+        // Registered by an earlier version, for which unset meant 0.05: keep that meaning.
+        stored.mutable_text_params()->set_description_weight(kLegacyUnsetDescriptionWeight);
+      } else {
+        // The id is the content hash; a record whose content hashes elsewhere was edited by hand,
+        // and serving it under this id would break "same id, same content".
+        return absl::DataLossError(absl::StrFormat(
+            "the stored definition of vocabulary %s hashes to %s; the store (%s) was edited", id,
+            VocabularyId(stored), store_->Describe()));
+      }
     }
-    definition = &record.definition();
+    definition = &stored;
   }
-  ASSIGN_OR_RETURN(text::QueryEmbeddings embeddings, builder_(*definition));
-  return std::shared_ptr<const text::QueryEmbeddings>(
-      std::make_shared<text::QueryEmbeddings>(std::move(embeddings)));
+  ASSIGN_OR_RETURN(text::QueryEmbeddings embeddings,
+                   builder_(*definition, DescriptionWeight(*definition, unset_weight)));
+  Built built;
+  built.embeddings = std::make_shared<text::QueryEmbeddings>(std::move(embeddings));
+  built.key = EmbeddingKey(id, *definition, unset_weight);
+  return built;
 }
 
 absl::StatusOr<bool> VocabularyRegistry::IsStored(const std::string& id) {

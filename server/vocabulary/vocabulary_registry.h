@@ -19,16 +19,22 @@
 #include "itaclip/v1/vocabulary.pb.h"
 #include "server/config/limits.h"
 #include "server/vocabulary/embedding_cache.h"
+#include "server/vocabulary/vocabulary_definition.h"
 #include "server/vocabulary/vocabulary_store.h"
 
 namespace itaclip::server {
 
-// Turns a (validated) definition into its query embeddings. Injected so that the server runs the
-// text tower (text::TextEmbedder) and tests run a fake. Called from the registering or requesting
-// thread; it must be thread-safe.
-using EmbeddingBuilder =
-    std::function<absl::StatusOr<text::QueryEmbeddings>(const v1::VocabularyDefinition&)>;
+// Turns a (validated) definition into its query embeddings, blending descriptions with
+// `description_weight`. Injected so that the server runs the text tower (text::TextEmbedder) and
+// tests run a fake. Called from the registering or requesting thread; it must be thread-safe.
+using EmbeddingBuilder = std::function<absl::StatusOr<text::QueryEmbeddings>(
+    const v1::VocabularyDefinition&, double description_weight)>;
 
+// A vocabulary that sets its description weight has one set of embeddings, cached under its id. One
+// that leaves it unset means "the weight of the preset I am segmented with", so its embeddings
+// depend on that weight: the callers pass the preset's def_coefficient as `unset_weight`, and the
+// embeddings are built and cached per weight (WeightedEmbeddingKey).
+//
 // Thread-safe. `store` and `cache` must outlive the registry. The store may be shared with other
 // replicas: a vocabulary registered elsewhere is found in the store and built here on first use.
 class VocabularyRegistry {
@@ -56,24 +62,30 @@ class VocabularyRegistry {
   // naming max_vocabularies when the content is new and the store is full; the builder's error; the
   // cache's RESOURCE_EXHAUSTED when the embeddings exceed cache_budget_bytes. A new display_name
   // for content already stored does not change the stored record.
+  // `unset_weight`: the weight to build with when the definition sets none (the server's default
+  // preset's, for RegisterClasses; the request's preset's, for an inline vocabulary).
   absl::StatusOr<Registration> Register(const v1::VocabularyDefinition& definition,
-                                        const std::string& display_name);
+                                        const std::string& display_name, double unset_weight);
 
   // The stored record. NOT_FOUND "no vocabulary with id ..."; INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id);
 
-  // Whether requests may segment with `id`: OK when the store holds it, and also when the store
-  // cannot be reached (UNAVAILABLE) but the embeddings are resident here, so that a replica keeps
-  // serving the vocabularies it holds through an outage of a shared store. Otherwise Get's error
-  // (NOT_FOUND, INVALID_ARGUMENT, the store's UNAVAILABLE for a vocabulary not resident).
-  absl::Status CheckSegmentable(const std::string& id);
+  // Whether requests may segment with `id`, and its size: OK when the store holds it, and also
+  // when the store cannot be reached (UNAVAILABLE) but the embeddings are resident here, so that a
+  // replica keeps serving the vocabularies it holds through an outage of a shared store. Otherwise
+  // Get's error (NOT_FOUND, INVALID_ARGUMENT, the store's UNAVAILABLE for a vocabulary not
+  // resident).
+  absl::StatusOr<VocabularySize> CheckSegmentable(const std::string& id);
 
   // The resident embeddings, built on a miss from the stored definition (so after a restart, or for
   // a vocabulary another replica registered, the first use builds them). Single flight: concurrent
   // callers for one id wait for a single build, and a failed build is reported to every waiter and
   // not cached. Errors as Get, plus DATA_LOSS when the stored definition does not hash to its id
-  // (the file was edited), the builder's error and the cache's RESOURCE_EXHAUSTED.
-  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Embeddings(const std::string& id);
+  // (the file was edited), the builder's error and the cache's RESOURCE_EXHAUSTED. A record stored
+  // by an earlier version, whose id hashed an unset weight as 0.05 (LegacyVocabularyId), is read
+  // with an explicit 0.05: what it meant when it was registered.
+  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Embeddings(const std::string& id,
+                                                                          double unset_weight);
 
   // Every stored record, sorted by id.
   absl::StatusOr<std::vector<v1::StoredVocabulary>> List();
@@ -94,14 +106,20 @@ class VocabularyRegistry {
     bool erased = false;  // Delete() ran during the build: do not cache the result (guarded by mu_)
   };
 
-  // The resident embeddings of `id`, or the single-flight build of them from `definition` (when
-  // non-null and already known to have this id) or else from the stored definition.
+  // The embeddings cached under `key`, or the single-flight build of `id`'s from `definition`
+  // (when non-null and already known to have this id) or else from the stored definition.
   absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Resident(
-      const std::string& id, const v1::VocabularyDefinition* definition);
+      const std::string& key, const std::string& id, const v1::VocabularyDefinition* definition,
+      double unset_weight);
 
-  // Runs the builder for the leader of a flight.
-  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Build(
-      const std::string& id, const v1::VocabularyDefinition* definition);
+  // What the leader of a flight made, and the key it belongs under (the flight's key, or the bare
+  // id when the stored definition turned out to set its weight).
+  struct Built {
+    std::shared_ptr<const text::QueryEmbeddings> embeddings;
+    std::string key;
+  };
+  absl::StatusOr<Built> Build(const std::string& id, const v1::VocabularyDefinition* definition,
+                              double unset_weight);
 
   // Whether the store holds `id` (NOT_FOUND is false, other errors are errors).
   absl::StatusOr<bool> IsStored(const std::string& id);

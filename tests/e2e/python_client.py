@@ -9,6 +9,7 @@ usage: python_client.py ITACLIP_SERVER CHECKPOINT PROTO_ROOT WORKDIR [PROTOC]
 import os
 import shutil
 import sys
+import urllib.request
 
 import cv2
 import grpc
@@ -34,12 +35,23 @@ def voc_style(pb):
     return vocab
 
 
-def reflection_call(protos, channel, request):
+def reflection_call(protos, channel, request, metadata=()):
     stream = channel.stream_stream(
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
         request_serializer=lambda m: m.SerializeToString(),
         response_deserializer=protos.reflection.ServerReflectionResponse.FromString)
-    return list(stream(iter([request]), timeout=10))
+    return list(stream(iter([request]), timeout=10, metadata=list(metadata)))
+
+
+def metric_value(page, name, labels):
+    """The value of the series `name` whose labels include every `labels` pair; None if absent."""
+    for line in page.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        series, value = line.rsplit(" ", 1)
+        if all('%s="%s"' % pair in series for pair in labels.items()):
+            return float(value)
+    return None
 
 
 def check_segment_response(c, name, response, image_shape, expected_names, vocabulary_id):
@@ -213,6 +225,59 @@ def main():
                 methods.get("Segment") == ".itaclip.v1.SegmentRequest" and
                 methods.get("RegisterClasses") == ".itaclip.v1.RegisterClassesRequest", methods)
 
+        # Requests whose string fields are not UTF-8, sent as raw bytes (Protobuf's Python would
+        # refuse to build them): INVALID_ARGUMENT naming the request type, counted in the metrics.
+        # A valid message is built with a 4-byte marker, which is then replaced by invalid UTF-8.
+        bad = b"\xff\xfe\xc0\x80"
+
+        def with_bad_bytes(message):
+            data = message.SerializeToString()
+            assert data.count(b"ZZZZ") == 1, data
+            return data.replace(b"ZZZZ", bad)
+
+        def inline(name="car", description=""):
+            v = pb.VocabularyDefinition()
+            v.classes.add(names=[name], description=description)
+            return v
+        malformed = [
+            ("RegisterClasses", "a class name", svc.RegisterClassesRequest(
+                vocabulary=inline(name="ZZZZ"))),
+            ("RegisterClasses", "a description", svc.RegisterClassesRequest(
+                vocabulary=inline(description="ZZZZ"))),
+            ("RegisterClasses", "display_name", svc.RegisterClassesRequest(
+                vocabulary=inline(), display_name="ZZZZ")),
+            ("Segment", "vocabulary_id", svc.SegmentRequest(
+                encoded_image=image_bytes, vocabulary_id="ZZZZ")),
+            ("Segment", "an inline class name", svc.SegmentRequest(
+                encoded_image=image_bytes, inline_vocabulary=inline(name="ZZZZ"))),
+            ("Segment", "an inline description", svc.SegmentRequest(
+                encoded_image=image_bytes, inline_vocabulary=inline(description="ZZZZ"))),
+            ("GetVocabulary", "vocabulary_id", svc.GetVocabularyRequest(vocabulary_id="ZZZZ")),
+            ("DeleteVocabulary", "vocabulary_id", svc.DeleteVocabularyRequest(
+                vocabulary_id="ZZZZ")),
+        ]
+        for method, field, message in malformed:
+            raw_call = channel.unary_unary("/%s/%s" % (SERVICE, method))  # bytes in, bytes out
+            try:
+                raw_call(with_bad_bytes(message), timeout=30)
+                c.check("%s with %s not UTF-8: INVALID_ARGUMENT" % (method, field), False,
+                        "it succeeded")
+            except grpc.RpcError as e:
+                type_name = message.DESCRIPTOR.full_name
+                c.check("%s with %s not UTF-8: INVALID_ARGUMENT naming %s" % (
+                    method, field, type_name),
+                    e.code() == grpc.StatusCode.INVALID_ARGUMENT and
+                    type_name + " could not be parsed" in e.details(),
+                    "%s: %s" % (e.code(), e.details()))
+        page = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % server.metrics_port,
+                                      timeout=10).read().decode()
+        for method, count in [("RegisterClasses", 3), ("Segment", 3), ("GetVocabulary", 1),
+                              ("DeleteVocabulary", 1)]:
+            value = metric_value(page, "itaclip_requests_total",
+                                 {"method": method, "code": "INVALID_ARGUMENT"})
+            c.check("metrics: %d INVALID_ARGUMENT for %s" % (count, method), value == count,
+                    [line for line in page.splitlines() if "INVALID_ARGUMENT" in line])
+
         # Unknown ids: NOT_FOUND naming the id.
         for what, call in [
                 ("segment", lambda: segment(svc.SegmentRequest(
@@ -239,7 +304,8 @@ def main():
         calls = sorted((e.get("method"), e.get("code")) for e in rpcs)
         expected = sorted([("GetServerInfo", "OK"), ("ListVocabularies", "OK"),
                            ("GetVocabulary", "NOT_FOUND"), ("Segment", "NOT_FOUND")] +
-                          [("RegisterClasses", "OK")] * 4 + [("Segment", "OK")] * 4)
+                          [("RegisterClasses", "OK")] * 4 + [("Segment", "OK")] * 4 +
+                          [(method, "INVALID_ARGUMENT") for method, _, _ in malformed])
         c.check("log: one rpc event per call, with its code", calls == expected, calls)
         c.check("log: the answer's request id", any(
             e.get("request_id") == response.request_id and e.get("method") == "Segment"
@@ -248,6 +314,48 @@ def main():
         server.kill()
     if c.failures:
         print(server.log_text())
+
+    # A server that requires bearer tokens: health stays open for probes; the service and
+    # reflection (which describes the whole API and cannot check a token) do not answer without one.
+    tokens = os.path.join(work, "tokens.txt")
+    with open(tokens, "w") as f:
+        f.write("e2e-secret-token\n")
+    guarded = e2e_server.Server(server_binary, checkpoint, bpe, os.path.join(work, "guarded.log"),
+                                ["--skip_warmup", "true", "--bearer_tokens_file", tokens])
+    try:
+        guarded.wait_listening()
+        channel = grpc.insecure_channel(guarded.address(), options=e2e_server.CHANNEL_OPTIONS)
+        e2e_server.wait_serving(protos, channel)
+        c.check("tokens: health SERVING without a token", True)
+        server_info = unary(channel, SERVICE, "GetServerInfo", svc.ServerInfo)
+        try:
+            server_info(svc.GetServerInfoRequest(), timeout=10)
+            c.check("tokens: the service without a token: UNAUTHENTICATED", False, "answered")
+        except grpc.RpcError as e:
+            c.check("tokens: the service without a token: UNAUTHENTICATED",
+                    e.code() == grpc.StatusCode.UNAUTHENTICATED, e.code())
+        info = server_info(svc.GetServerInfoRequest(), timeout=10,
+                           metadata=[("authorization", "Bearer e2e-secret-token")])
+        c.check("tokens: the service with the token answers", info.default_preset == "voc21",
+                str(info))
+        for metadata in ([], [("authorization", "Bearer e2e-secret-token")]):
+            try:
+                reflection_call(protos, channel, protos.reflection.ServerReflectionRequest(
+                    list_services=""), metadata)
+                c.check("tokens: no reflection (%d metadata)" % len(metadata), False,
+                        "reflection answered")
+            except grpc.RpcError as e:
+                c.check("tokens: no reflection (%d metadata): UNIMPLEMENTED" % len(metadata),
+                        e.code() == grpc.StatusCode.UNIMPLEMENTED, e.code())
+        listening = guarded.event("listening")
+        c.check("tokens: the log says reflection is off", listening.get("reflection") is False,
+                listening)
+        channel.close()
+        c.check("tokens: SIGTERM: exit 0", guarded.terminate() == 0)
+    finally:
+        guarded.kill()
+    if c.failures:
+        print(guarded.log_text())
     return c.exit_code()
 
 

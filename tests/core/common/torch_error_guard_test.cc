@@ -36,5 +36,16 @@ TEST(GuardTorchTest, OutOfMemoryBecomesResourceExhausted) {
   EXPECT_NE(device.message().find("out of device memory"), absl::string_view::npos) << device;
 }
 
+TEST(GuardTorchTest, TheCpuAllocatorsFailureBecomesAPlainResourceExhausted) {
+  // 1 PiB: more than any x86-64 process can address, so the CPU allocator fails for real (a
+  // plain c10::Error from alloc_cpu.cpp, not c10::OutOfMemoryError).
+  const absl::Status status = GuardTorch("finish", []() -> absl::Status {
+    at::empty({int64_t{1} << 50}, at::kByte);
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_EQ(status.message(), "finish: out of host memory; retry later or send a smaller request");
+}
+
 }  // namespace
 }  // namespace itaclip

@@ -121,5 +121,20 @@ TEST(SlidingWindowsTest, NonPositiveArgumentsGiveNoWindows) {
   EXPECT_TRUE(SlidingWindows(10, 10, 224, 0).empty());
 }
 
+TEST(CountSlidingWindowsTest, EqualsTheNumberOfWindowsMade) {
+  for (int height : {1, 100, 224, 225, 336, 513})
+    for (int width : {7, 224, 500, 1000})
+      for (int crop : {1, 112, 224, 448})
+        for (int stride : {1, 28, 112, 224, 300}) {
+          EXPECT_EQ(CountSlidingWindows(height, width, crop, stride),
+                    static_cast<int64_t>(SlidingWindows(height, width, crop, stride).size()))
+              << height << "x" << width << " crop " << crop << " stride " << stride;
+        }
+  EXPECT_EQ(CountSlidingWindows(0, 10, 5, 1), 0);
+  EXPECT_EQ(CountSlidingWindows(10, 10, 5, 0), 0);
+  // Far too many to make: (4000 - 224 + 1)^2 windows at stride 1.
+  EXPECT_EQ(CountSlidingWindows(4000, 4000, 224, 1), int64_t{3777} * 3777);
+}
+
 }  // namespace
 }  // namespace itaclip::pipeline

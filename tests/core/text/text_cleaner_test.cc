@@ -1,8 +1,11 @@
 #include "core/text/text_cleaner.h"
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "core/text/unicode_properties.h"
 #include "gtest/gtest.h"
 
 namespace itaclip::text {
@@ -87,6 +90,35 @@ TEST(TextCleanerTest, StepsAreUsableOnTheirOwn) {
   EXPECT_EQ(CollapseWhitespace(U"  a \t b  "), U"a b");
   EXPECT_EQ(LowercaseLikePython(U"ÀB"), U"àb");
   EXPECT_EQ(FixTextLikeFtfy(U"\u2018x\u2019"), U"'x'");
+}
+
+// Values from Unicode 14.0's DerivedCoreProperties.txt (Default_Ignorable_Code_Point).
+TEST(TextCleanerTest, DefaultIgnorableCodePoints) {
+  for (char32_t cp :
+       {0x00AD, 0x034F, 0x061C, 0x115F, 0x180E, 0x200B, 0x200D,  0x200F,  0x202E,  0x2060,
+        0x2065, 0x206F, 0x3164, 0xFE0F, 0xFEFF, 0xFFA0, 0x1BCA3, 0x1D17A, 0xE0001, 0xE0FFF}) {
+    EXPECT_TRUE(IsDefaultIgnorable(cp)) << std::hex << static_cast<uint32_t>(cp);
+  }
+  for (char32_t cp : {0x0041, 0x00AC, 0x00AE, 0x0350, 0x1161, 0x2010, 0x2070, 0xFE10, 0xFEFE,
+                      0x1D17B, 0xE1000, 0x3000}) {
+    EXPECT_FALSE(IsDefaultIgnorable(cp)) << std::hex << static_cast<uint32_t>(cp);
+  }
+}
+
+TEST(TextCleanerTest, NamesWithoutTextOnceCleanedAreRefused) {
+  for (const std::string& blank : {std::string(), std::string(1, '\0'), std::string("\x01\x1b\x7f"),
+                                   std::string("\xe2\x80\x8b\xe2\x80\x8d\xef\xbb\xbf"),
+                                   std::string(" \t\xe3\x80\x80\xc2\xa0"), std::string("&nbsp;")}) {
+    const absl::Status status = CheckHasTextOnceCleaned(blank);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << absl::CEscape(blank);
+  }
+  for (const std::string& text : {std::string("cat"),
+                                  std::string("\xe2\x80\x8b"
+                                              "a"),
+                                  std::string("."), std::string("7")}) {
+    EXPECT_TRUE(CheckHasTextOnceCleaned(text).ok()) << absl::CEscape(text);
+  }
+  EXPECT_EQ(CheckHasTextOnceCleaned("\xff").code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

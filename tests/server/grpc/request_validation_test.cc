@@ -102,7 +102,7 @@ TEST(ValidateSegmentRequestTest, AcceptsAnImageAtTheLimitAndAVocabularyId) {
 TEST(ValidateSegmentRequestTest, RefusesARequestWithoutAnImage) {
   v1::SegmentRequest request = ValidRequest();
   request.clear_encoded_image();
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("no image"));
 }
@@ -110,7 +110,7 @@ TEST(ValidateSegmentRequestTest, RefusesARequestWithoutAnImage) {
 TEST(ValidateSegmentRequestTest, RefusesAnEmptyEncodedImage) {
   v1::SegmentRequest request = ValidRequest();
   request.set_encoded_image("");
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("empty"));
 }
@@ -118,7 +118,7 @@ TEST(ValidateSegmentRequestTest, RefusesAnEmptyEncodedImage) {
 TEST(ValidateSegmentRequestTest, RefusesBytesThatAreNoKnownImageFormat) {
   v1::SegmentRequest request = ValidRequest();
   request.set_encoded_image("GIF89a and then some");
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -126,13 +126,13 @@ TEST(ValidateSegmentRequestTest, RefusesAHugeImageFromItsHeaderAlone) {
   // 33 bytes claiming 100000 x 100000: refused before anything is decoded.
   v1::SegmentRequest request = ValidRequest();
   request.set_encoded_image(PngHeader(100000, 100000));
-  absl::Status status = ValidateSegmentRequest(request, Limits());
+  absl::Status status = ValidateSegmentRequest(request, Limits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(status.message(), AllOf(HasSubstr("max_decoded_pixels"), HasSubstr("40000000"),
                                       HasSubstr("10000000000")));
   // One pixel row over the small limit.
   request.set_encoded_image(PngHeader(100, 61));
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kResourceExhausted);
 }
 
@@ -147,11 +147,11 @@ TEST(ValidateSegmentRequestTest, AcceptsWellFormedRawImages) {
 TEST(ValidateSegmentRequestTest, RefusesRawImagesWithANonPositiveSize) {
   v1::SegmentRequest request = ValidRequest();
   *request.mutable_raw_image() = Raw(0, 60, v1::RawImage::RGB, 0);
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("0x60"));
   *request.mutable_raw_image() = Raw(10, -6, v1::RawImage::RGB, 0);
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -159,18 +159,18 @@ TEST(ValidateSegmentRequestTest, RefusesRawPixelsOfTheWrongLength) {
   v1::SegmentRequest request = ValidRequest();
   // 10 x 6 RGB needs 180 bytes.
   *request.mutable_raw_image() = Raw(10, 6, v1::RawImage::RGB, 179);
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), AllOf(HasSubstr("179"), HasSubstr("180")));
   *request.mutable_raw_image() = Raw(10, 6, v1::RawImage::GRAY, 180);
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ValidateSegmentRequestTest, RefusesRawPixelsWithoutAFormat) {
   v1::SegmentRequest request = ValidRequest();
   *request.mutable_raw_image() = Raw(10, 6, v1::RawImage::PIXEL_FORMAT_UNSPECIFIED, 180);
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("format"));
 }
@@ -179,7 +179,7 @@ TEST(ValidateSegmentRequestTest, RefusesARawImageOverThePixelLimit) {
   v1::SegmentRequest request = ValidRequest();
   // The size is refused whatever the buffer: a client must not be asked to send 6 MB to hear it.
   *request.mutable_raw_image() = Raw(1000, 1000, v1::RawImage::RGB, 0);
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(status.message(), HasSubstr("max_decoded_pixels"));
 }
@@ -187,11 +187,11 @@ TEST(ValidateSegmentRequestTest, RefusesARawImageOverThePixelLimit) {
 TEST(ValidateSegmentRequestTest, RefusesARequestWithoutAVocabulary) {
   v1::SegmentRequest request = ValidRequest();
   request.clear_vocabulary_id();
-  absl::Status status = ValidateSegmentRequest(request, SmallLimits());
+  absl::Status status = ValidateSegmentRequest(request, SmallLimits()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("no vocabulary"));
   request.set_vocabulary_id("");
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -201,23 +201,23 @@ TEST(ValidateSegmentRequestTest, ValidatesAnInlineVocabularyAgainstTheLimits) {
   EXPECT_TRUE(ValidateSegmentRequest(request, SmallLimits()).ok());
 
   request.mutable_inline_vocabulary()->add_classes()->add_names("dog");  // 3 > max_classes = 2
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 
   *request.mutable_inline_vocabulary() = TwoClasses();
   request.mutable_inline_vocabulary()->mutable_classes(1)->set_names(0, "   ");
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 
   request.mutable_inline_vocabulary()->clear_classes();
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ValidateSegmentRequestTest, ChecksTheImageBeforeTheVocabulary) {
   v1::SegmentRequest request;
   request.set_encoded_image(PngHeader(100000, 100000));
-  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).code(),
+  EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),
             absl::StatusCode::kResourceExhausted);
 }
 
@@ -254,7 +254,7 @@ void ExpectSameParams(const pipeline::PipelineParams& a, const pipeline::Pipelin
 
 TEST(ResolvePipelineParamsTest, AnEmptyPresetMeansTheDefaultOne) {
   absl::StatusOr<pipeline::PipelineParams> params =
-      ResolvePipelineParams(v1::SegmentRequest(), Presets(), "cityscapes");
+      ResolvePipelineParams(v1::SegmentRequest(), Presets(), "cityscapes", Limits());
   ASSERT_TRUE(params.ok()) << params.status();
   ExpectSameParams(*params, Preset("cityscapes"));
   EXPECT_EQ(params->short_side, 560);  // spec §6: Cityscapes resizes to a 560 short side
@@ -264,7 +264,7 @@ TEST(ResolvePipelineParamsTest, ANamedPresetIsUsed) {
   v1::SegmentRequest request;
   request.set_preset("voc21");
   absl::StatusOr<pipeline::PipelineParams> params =
-      ResolvePipelineParams(request, Presets(), "cityscapes");
+      ResolvePipelineParams(request, Presets(), "cityscapes", Limits());
   ASSERT_TRUE(params.ok()) << params.status();
   ExpectSameParams(*params, Preset("voc21"));
 }
@@ -273,7 +273,7 @@ TEST(ResolvePipelineParamsTest, AnUnknownPresetListsTheKnownOnes) {
   v1::SegmentRequest request;
   request.set_preset("ade20k");
   absl::StatusOr<pipeline::PipelineParams> params =
-      ResolvePipelineParams(request, Presets(), "voc21");
+      ResolvePipelineParams(request, Presets(), "voc21", Limits());
   EXPECT_EQ(params.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(params.status().message(),
               AllOf(HasSubstr("'ade20k'"), HasSubstr("cityscapes, voc21")));
@@ -286,7 +286,7 @@ TEST(ResolvePipelineParamsTest, OverridesChangeOnlyTheirFields) {
   (*request.mutable_overrides())["pamr_steps"] = "0";
   (*request.mutable_overrides())["area_thd"] = "none";
   absl::StatusOr<pipeline::PipelineParams> params =
-      ResolvePipelineParams(request, Presets(), "voc21");
+      ResolvePipelineParams(request, Presets(), "voc21", Limits());
   ASSERT_TRUE(params.ok()) << params.status();
   pipeline::PipelineParams expected = Preset("voc21");
   ASSERT_NE(expected.prob_thd, 0.25);
@@ -302,18 +302,18 @@ TEST(ResolvePipelineParamsTest, RefusesABadValueOrAnUnknownKeyNamingIt) {
   v1::SegmentRequest request;
   (*request.mutable_overrides())["prob_thd"] = "high";
   absl::StatusOr<pipeline::PipelineParams> params =
-      ResolvePipelineParams(request, Presets(), "voc21");
+      ResolvePipelineParams(request, Presets(), "voc21", Limits());
   EXPECT_EQ(params.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(params.status().message(), HasSubstr("prob_thd"));
 
   request.mutable_overrides()->clear();
   (*request.mutable_overrides())["prob_thd"] = "1.5";  // outside [0, 1]
-  EXPECT_EQ(ResolvePipelineParams(request, Presets(), "voc21").status().code(),
+  EXPECT_EQ(ResolvePipelineParams(request, Presets(), "voc21", Limits()).status().code(),
             absl::StatusCode::kInvalidArgument);
 
   request.mutable_overrides()->clear();
   (*request.mutable_overrides())["colour"] = "red";
-  params = ResolvePipelineParams(request, Presets(), "voc21");
+  params = ResolvePipelineParams(request, Presets(), "voc21", Limits());
   EXPECT_EQ(params.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(params.status().message(), HasSubstr("colour"));
 }
@@ -323,7 +323,7 @@ TEST(ResolvePipelineParamsTest, RefusesTheTextSideKeys) {
     v1::SegmentRequest request;
     (*request.mutable_overrides())[key] = key == std::string("background_first") ? "false" : "0.1";
     absl::StatusOr<pipeline::PipelineParams> params =
-        ResolvePipelineParams(request, Presets(), "voc21");
+        ResolvePipelineParams(request, Presets(), "voc21", Limits());
     EXPECT_EQ(params.status().code(), absl::StatusCode::kInvalidArgument) << key;
     EXPECT_THAT(params.status().message(), AllOf(HasSubstr(key), HasSubstr("vocabulary")));
   }
@@ -338,9 +338,9 @@ TEST(ResolvePipelineParamsTest, TheOrderOfOverridesDoesNotMatter) {
   (*crop_first.mutable_overrides())["crop_size"] = "400";
   (*crop_first.mutable_overrides())["stride"] = "300";
   absl::StatusOr<pipeline::PipelineParams> a =
-      ResolvePipelineParams(stride_first, Presets(), "voc21");
+      ResolvePipelineParams(stride_first, Presets(), "voc21", Limits());
   absl::StatusOr<pipeline::PipelineParams> b =
-      ResolvePipelineParams(crop_first, Presets(), "voc21");
+      ResolvePipelineParams(crop_first, Presets(), "voc21", Limits());
   ASSERT_TRUE(a.ok()) << a.status();
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(a->stride, 300);
@@ -353,8 +353,8 @@ TEST(ResolvePipelineParamsTest, TheOrderOfOverridesDoesNotMatter) {
   (*bad_1.mutable_overrides())["alpha"] = "1";
   (*bad_2.mutable_overrides())["alpha"] = "1";
   (*bad_2.mutable_overrides())["zeta"] = "1";
-  absl::Status status_1 = ResolvePipelineParams(bad_1, Presets(), "voc21").status();
-  absl::Status status_2 = ResolvePipelineParams(bad_2, Presets(), "voc21").status();
+  absl::Status status_1 = ResolvePipelineParams(bad_1, Presets(), "voc21", Limits()).status();
+  absl::Status status_2 = ResolvePipelineParams(bad_2, Presets(), "voc21", Limits()).status();
   EXPECT_EQ(status_1.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status_1, status_2);
   EXPECT_THAT(status_1.message(), AllOf(HasSubstr("alpha"), Not(HasSubstr("zeta"))));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/testing/test_paths.h"
+#include "zlib.h"
 
 namespace itaclip::testing {
 
@@ -35,6 +36,19 @@ std::string EncodePng(const cv::Mat& image) {
   std::vector<unsigned char> png;
   cv::imencode(".png", image, png);
   return std::string(png.begin(), png.end());
+}
+
+std::string PngClaimingSize(uint32_t width, uint32_t height) {
+  std::string png = EncodePng(cv::Mat(1, 1, CV_8UC3, cv::Scalar(1, 2, 3)));
+  // Signature (8) + IHDR length (4) + "IHDR" (4), then width and height big-endian.
+  for (int i = 0; i < 4; ++i) {
+    png[16 + i] = static_cast<char>((width >> (24 - 8 * i)) & 0xFF);
+    png[20 + i] = static_cast<char>((height >> (24 - 8 * i)) & 0xFF);
+  }
+  // The CRC covers the chunk type and its 13 data bytes.
+  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(png.data() + 12), 17);
+  for (int i = 0; i < 4; ++i) png[29 + i] = static_cast<char>((crc >> (24 - 8 * i)) & 0xFF);
+  return png;
 }
 
 v1::VocabularyDefinition AnimalsVocabulary() {

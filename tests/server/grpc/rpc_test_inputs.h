@@ -21,6 +21,9 @@ cv::Mat RandomImage(int width, int height, uint64_t seed);
 cv::Mat VocSampleImage(const std::string& name);
 std::string VocSampleBytes(const std::string& name);  // the JPEG file's bytes
 std::string EncodePng(const cv::Mat& image);
+// A 1x1 PNG whose IHDR claims width x height (with a valid CRC, so only the size is wrong): what
+// header checks see of a huge image, without making one.
+std::string PngClaimingSize(uint32_t width, uint32_t height);
 
 // Background first: {sky, wall}, {cat, described}, {dog, puppy}: 3 classes, 5 queries.
 v1::VocabularyDefinition AnimalsVocabulary();

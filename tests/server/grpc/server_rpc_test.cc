@@ -31,7 +31,6 @@
 #include "tests/server/grpc/rpc_test_inputs.h"
 #include "tests/testing/test_paths.h"
 #include "tests/testing/tiny_model.h"
-#include "zlib.h"
 
 namespace itaclip::testing {
 namespace {
@@ -79,20 +78,6 @@ std::vector<int64_t> CountLabels(const cv::Mat& labels, int classes) {
   std::vector<int64_t> counts;
   for (int c = 0; c < classes; ++c) counts.push_back(cv::countNonZero(labels == c));
   return counts;
-}
-
-// A 1x1 PNG whose IHDR claims width x height (with a valid CRC, so only the size is wrong).
-std::string PngClaimingSize(uint32_t width, uint32_t height) {
-  std::string png = EncodePng(cv::Mat(1, 1, CV_8UC3, cv::Scalar(1, 2, 3)));
-  // Signature (8) + IHDR length (4) + "IHDR" (4), then width and height big-endian.
-  for (int i = 0; i < 4; ++i) {
-    png[16 + i] = static_cast<char>((width >> (24 - 8 * i)) & 0xFF);
-    png[20 + i] = static_cast<char>((height >> (24 - 8 * i)) & 0xFF);
-  }
-  // The CRC covers the chunk type and its 13 data bytes.
-  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(png.data() + 12), 17);
-  for (int i = 0; i < 4; ++i) png[29 + i] = static_cast<char>((crc >> (24 - 8 * i)) & 0xFF);
-  return png;
 }
 
 class ServerRpcTest : public ::testing::Test {
@@ -479,8 +464,10 @@ TEST_F(ServerRpcTest, GetServerInfoReportsPresetsModelAndLimits) {
 }
 
 // The server's batched path (its own ViT batches, the registry's embeddings) gives what core's
-// synchronous Segmenter gives in-process with a second copy of the same model.
-TEST_F(ServerRpcTest, MatchesTheOfflineSegmenter) {
+// synchronous Segmenter gives in-process with a second copy of the same model, with the preset's
+// description weight for a vocabulary that leaves it unset (AnimalsVocabulary() does).
+void ExpectMatchesOfflineSegmenter(v1::SegmentationService::Stub& stub, const std::string& id,
+                                   const std::string& preset) {
   const std::string jpeg = VocSampleBytes("0");
   const cv::Mat image = VocSampleImage("0");
   ASSERT_FALSE(jpeg.empty());
@@ -488,19 +475,19 @@ TEST_F(ServerRpcTest, MatchesTheOfflineSegmenter) {
 
   v1::SegmentRequest request;
   request.set_encoded_image(jpeg);
-  request.set_vocabulary_id(animals_id());
-  request.set_preset("voc21");  // as published, no overrides
+  request.set_vocabulary_id(id);
+  request.set_preset(preset);  // as published, no overrides
   request.set_score_format(v1::SCORE_FORMAT_FLOAT32);
   request.set_label_format(v1::LABEL_FORMAT_RAW);
   v1::SegmentResponse response;
-  const grpc::Status status = CallSegment(*stub_, request, &response);
+  const grpc::Status status = CallSegment(stub, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   // 513 x 513 -> 336 x 336: (336 - 224 + 27) // 28 + 1 = 5 rows and 5 columns of windows, more
   // than one server batch (max_batch_crops 16).
   EXPECT_EQ(response.crops(), 25);
 
   // Offline: the same checkpoint, tokenizer, templates and preset; the vocabulary written out by
-  // hand from AnimalsVocabulary() (description weight unset: 0.05).
+  // hand from AnimalsVocabulary(), blended with the preset file's def_coefficient.
   absl::StatusOr<std::unique_ptr<clip::ClipModel>> model =
       clip::ClipModel::Load(TinyCheckpointPath(kModelSeed), c10::Device(c10::kCPU), c10::kFloat);
   ASSERT_TRUE(model.ok()) << model.status();
@@ -515,11 +502,11 @@ TEST_F(ServerRpcTest, MatchesTheOfflineSegmenter) {
   spec.background_first = true;
   spec.classes = {
       {{"sky", "wall"}, ""}, {{"cat"}, "a small furry pet with whiskers"}, {{"dog", "puppy"}, ""}};
-  absl::StatusOr<text::QueryEmbeddings> queries = embedder.Embed(spec, 0.05);
-  ASSERT_TRUE(queries.ok()) << queries.status();
   absl::StatusOr<pipeline::PipelineParams> params =
-      pipeline::LoadPreset(SourcePath("configs/presets"), "voc21");
+      pipeline::LoadPreset(SourcePath("configs/presets"), preset);
   ASSERT_TRUE(params.ok()) << params.status();
+  absl::StatusOr<text::QueryEmbeddings> queries = embedder.Embed(spec, params->def_coefficient);
+  ASSERT_TRUE(queries.ok()) << queries.status();
   pipeline::Segmenter segmenter(**model, pipeline::SegmenterOptions{});
   absl::StatusOr<pipeline::Segmentation> offline =
       segmenter.Segment(image, *queries, *params, /*want_scores=*/true);
@@ -545,6 +532,26 @@ TEST_F(ServerRpcTest, MatchesTheOfflineSegmenter) {
     worst = std::max(worst, std::abs(served[i] - reference[i]));
   }
   EXPECT_LT(worst, 1e-4);
+
+  if (params->def_coefficient != 0.05) {
+    // The comparison can tell the weights apart: VOC21's 0.05 gives other scores than this
+    // preset's (issue 13: the server used 0.05 for every preset).
+    absl::StatusOr<text::QueryEmbeddings> voc21_weight = embedder.Embed(spec, 0.05);
+    ASSERT_TRUE(voc21_weight.ok());
+    absl::StatusOr<pipeline::Segmentation> wrong =
+        segmenter.Segment(image, *voc21_weight, *params, /*want_scores=*/true);
+    ASSERT_TRUE(wrong.ok());
+    EXPECT_GT((wrong->scores - offline->scores).abs().max().item<float>(), 1e-3);
+  }
+}
+
+TEST_F(ServerRpcTest, MatchesTheOfflineSegmenter) {
+  ExpectMatchesOfflineSegmenter(*stub_, animals_id(), "voc21");
+}
+
+// Context60's def_coefficient is 0.15: an unset weight means that one, as offline.
+TEST_F(ServerRpcTest, AnUnsetDescriptionWeightIsThePresetsAsOffline) {
+  ExpectMatchesOfflineSegmenter(*stub_, animals_id(), "context60");
 }
 
 // ---- Error paths: each is refused with the right code and a message naming the problem, and the
@@ -686,7 +693,26 @@ TEST_F(ServerRpcTest, BadVocabulariesAreRefused) {
       {"a class without names", [](v1::VocabularyDefinition& v) { v.add_classes(); },
        "class 3 has no names"},
       {"a blank name", [](v1::VocabularyDefinition& v) { v.mutable_classes(0)->add_names("  "); },
-       "name 2 of class 0 is empty"},
+       "name 2 of class 0: it has no text once cleaned"},
+      // What the tokenizer's cleaning (spec 2.3) leaves empty, or invisible: one NUL, control
+      // characters only, zero-width characters only (U+200B, U+200D, U+FEFF), Unicode white space
+      // only (U+3000, U+00A0, U+2003).
+      {"a name that is one NUL",
+       [](v1::VocabularyDefinition& v) { v.mutable_classes(1)->add_names(std::string(1, '\0')); },
+       "name 1 of class 1: it has no text once cleaned"},
+      {"a name of control characters",
+       [](v1::VocabularyDefinition& v) { v.mutable_classes(1)->add_names("\x01\x02\x1b\x7f"); },
+       "name 1 of class 1: it has no text once cleaned"},
+      {"a name of zero-width characters",
+       [](v1::VocabularyDefinition& v) {
+         v.mutable_classes(2)->add_names("\xe2\x80\x8b\xe2\x80\x8d\xef\xbb\xbf");
+       },
+       "name 2 of class 2: it has no text once cleaned"},
+      {"a name of Unicode white space",
+       [](v1::VocabularyDefinition& v) {
+         v.mutable_classes(0)->add_names("\xe3\x80\x80\xc2\xa0\xe2\x80\x83");
+       },
+       "name 2 of class 0: it has no text once cleaned"},
       {"description weight above 1",
        [](v1::VocabularyDefinition& v) { v.mutable_text_params()->set_description_weight(1.5); },
        "description_weight"},

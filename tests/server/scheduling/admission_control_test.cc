@@ -1,6 +1,8 @@
 // AdmissionControl: the bound on admitted calls, ticket release, drain and WaitUntilIdle.
 #include "server/scheduling/admission_control.h"
 
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -15,8 +17,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr int64_t kNoMemoryLimit = std::numeric_limits<int64_t>::max() / 2;
+
 TEST(AdmissionControlTest, AdmitsUpToTheMaximumThenRefusesWithResourceExhausted) {
-  AdmissionControl admission(3);
+  AdmissionControl admission(3, kNoMemoryLimit);
   EXPECT_EQ(admission.max_pending(), 3);
   std::vector<std::unique_ptr<AdmissionTicket>> tickets;
   for (int i = 0; i < 3; ++i) {
@@ -33,7 +37,7 @@ TEST(AdmissionControlTest, AdmitsUpToTheMaximumThenRefusesWithResourceExhausted)
 }
 
 TEST(AdmissionControlTest, ReleasingATicketFreesItsPlace) {
-  AdmissionControl admission(1);
+  AdmissionControl admission(1, kNoMemoryLimit);
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> first = admission.TryAdmit();
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(admission.TryAdmit().ok());
@@ -45,7 +49,7 @@ TEST(AdmissionControlTest, ReleasingATicketFreesItsPlace) {
 }
 
 TEST(AdmissionControlTest, AMovedTicketReleasesItsPlaceOnce) {
-  AdmissionControl admission(2);
+  AdmissionControl admission(2, kNoMemoryLimit);
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> a = admission.TryAdmit();
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> b = admission.TryAdmit();
   ASSERT_TRUE(a.ok() && b.ok());
@@ -60,7 +64,7 @@ TEST(AdmissionControlTest, AMovedTicketReleasesItsPlaceOnce) {
 }
 
 TEST(AdmissionControlTest, CloseRefusesNewCallsWithUnavailableButKeepsAdmittedOnes) {
-  AdmissionControl admission(4);
+  AdmissionControl admission(4, kNoMemoryLimit);
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> admitted = admission.TryAdmit();
   ASSERT_TRUE(admitted.ok());
   admission.Close();
@@ -75,12 +79,12 @@ TEST(AdmissionControlTest, CloseRefusesNewCallsWithUnavailableButKeepsAdmittedOn
 }
 
 TEST(AdmissionControlTest, WaitUntilIdleIsTrueAtOnceWhenNothingIsPending) {
-  AdmissionControl admission(2);
+  AdmissionControl admission(2, kNoMemoryLimit);
   EXPECT_TRUE(admission.WaitUntilIdle(absl::ZeroDuration()));
 }
 
 TEST(AdmissionControlTest, WaitUntilIdleTimesOutWhileACallIsPending) {
-  AdmissionControl admission(2);
+  AdmissionControl admission(2, kNoMemoryLimit);
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket = admission.TryAdmit();
   ASSERT_TRUE(ticket.ok());
   const absl::Time start = absl::Now();
@@ -89,7 +93,7 @@ TEST(AdmissionControlTest, WaitUntilIdleTimesOutWhileACallIsPending) {
 }
 
 TEST(AdmissionControlTest, WaitUntilIdleReturnsTrueWhenTheLastTicketIsReleasedElsewhere) {
-  AdmissionControl admission(2);
+  AdmissionControl admission(2, kNoMemoryLimit);
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket = admission.TryAdmit();
   ASSERT_TRUE(ticket.ok());
   std::thread releaser([&ticket] { ticket->reset(); });
@@ -97,6 +101,31 @@ TEST(AdmissionControlTest, WaitUntilIdleReturnsTrueWhenTheLastTicketIsReleasedEl
   EXPECT_TRUE(admission.WaitUntilIdle(absl::Seconds(30)));
   releaser.join();
   EXPECT_EQ(admission.pending(), 0);
+}
+
+TEST(AdmissionControlTest, TheSumOfEstimatesIsBoundedAndReleasedWithTheTickets) {
+  AdmissionControl admission(10, /*max_memory_bytes=*/100);
+  auto a = admission.TryAdmit(60);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = admission.TryAdmit(40);  // 100: exactly the limit
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(admission.pending_bytes(), 100);
+  auto c = admission.TryAdmit(1);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(c.status().message(), HasSubstr("max_server_memory_bytes"));
+  a->reset();
+  EXPECT_EQ(admission.pending_bytes(), 40);
+  EXPECT_TRUE(admission.TryAdmit(60).ok());  // released at once again: the ticket is a temporary
+  EXPECT_EQ(admission.pending_bytes(), 40);
+}
+
+TEST(AdmissionControlTest, ACallAloneIsAdmittedWhateverItsEstimate) {
+  // The per-request limit is checked before; the server limit must not starve a single call.
+  AdmissionControl admission(10, /*max_memory_bytes=*/100);
+  auto big = admission.TryAdmit(500);
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ(admission.TryAdmit(1).status().code(), absl::StatusCode::kResourceExhausted);
 }
 
 }  // namespace

@@ -26,6 +26,9 @@
 namespace itaclip::server {
 namespace {
 
+// The description weight for vocabularies that leave theirs to the preset (VOC21's).
+constexpr double kUnsetWeight = 0.05;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::RandomImage;
@@ -65,7 +68,7 @@ class SegmentExecutorTest : public ::testing::Test {
       : store_(MakeMemoryVocabularyStore()),
         cache_(int64_t{1} << 20),
         registry_(store_.get(), &cache_, testing::TinyEmbeddingBuilder(), Limits()),
-        admission_(4),
+        admission_(4, Limits().max_server_memory_bytes),
         batcher_(TinyModel(), MakeBatcherOptions()),
         workers_(1),
         executor_(TinyModel(), registry_, workers_, batcher_, Limits(), nullptr) {}
@@ -98,7 +101,8 @@ class SegmentExecutorTest : public ::testing::Test {
 
   // The label map Segmenter gives for `image` against the registry's embeddings of `id`.
   cv::Mat SegmenterLabels(const cv::Mat& image, const std::string& id) {
-    absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> queries = registry_.Embeddings(id);
+    absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> queries =
+        registry_.Embeddings(id, kUnsetWeight);
     EXPECT_TRUE(queries.ok()) << queries.status();
     absl::StatusOr<pipeline::Segmentation> alone =
         pipeline::Segmenter(TinyModel(), {}).Segment(image, **queries, SmallParams(64), false);
@@ -161,7 +165,7 @@ TEST_F(SegmentExecutorTest, AnInlineVocabularyCallAnswersWithLabelsAtTheImageSiz
 
 TEST_F(SegmentExecutorTest, ARegisteredVocabularyCallAnswersWithRawLabelsAndNoScores) {
   absl::StatusOr<VocabularyRegistry::Registration> registration =
-      registry_.Register(PetsVocabulary(), "pets");
+      registry_.Register(PetsVocabulary(), "pets", kUnsetWeight);
   ASSERT_TRUE(registration.ok()) << registration.status();
   const cv::Mat image = RandomImage(64, 80, 22);
   v1::SegmentRequest request;
@@ -235,7 +239,7 @@ TEST_F(SegmentExecutorTest, AnUndecodableImageEndsWithInvalidArgument) {
 
 TEST_F(SegmentExecutorTest, AnUnknownVocabularyIdEndsWithNotFound) {
   absl::StatusOr<VocabularyRegistry::Registration> registration =
-      registry_.Register(PetsVocabulary(), "pets");
+      registry_.Register(PetsVocabulary(), "pets", kUnsetWeight);
   ASSERT_TRUE(registration.ok()) << registration.status();
   ASSERT_TRUE(registry_.Delete(registration->id).ok());
   v1::SegmentRequest request;

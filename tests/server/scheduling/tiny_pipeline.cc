@@ -54,8 +54,8 @@ std::shared_ptr<const text::QueryEmbeddings> TinyQueries() {
 
 EmbeddingBuilder TinyEmbeddingBuilder() {
   const text::TextEmbedder* embedder = &TinyEmbedder();
-  return [embedder](const v1::VocabularyDefinition& definition) {
-    return embedder->Embed(ToVocabularySpec(definition), DescriptionWeight(definition));
+  return [embedder](const v1::VocabularyDefinition& definition, double description_weight) {
+    return embedder->Embed(ToVocabularySpec(definition), description_weight);
   };
 }
 

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -58,7 +59,9 @@ std::string ReplyText(const redisReply* reply) {
 // Whether a redis on `port` answers PING now.
 bool Answers(int port) {
   absl::StatusOr<std::unique_ptr<RawRedis>> raw = RawRedis::Connect(port);
-  return raw.ok() && (*raw)->Command({"PING"}) == "PONG";
+  if (!raw.ok()) return false;
+  const std::string answer = (*raw)->Command({"PING"});
+  return answer == "PONG" || absl::StrContains(answer, "NOAUTH");
 }
 
 }  // namespace
@@ -81,13 +84,13 @@ int FreeLoopbackPort() {
   return port;
 }
 
-absl::StatusOr<std::unique_ptr<RedisTestServer>> RedisTestServer::Start(const std::string& dir,
-                                                                        int port) {
+absl::StatusOr<std::unique_ptr<RedisTestServer>> RedisTestServer::Start(
+    const std::string& dir, int port, std::vector<std::string> extra_args) {
   // A free port can be taken by someone else before redis binds it: try a few.
   absl::Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::unique_ptr<RedisTestServer> server(
-        new RedisTestServer(dir, port != 0 ? port : FreeLoopbackPort()));
+        new RedisTestServer(dir, port != 0 ? port : FreeLoopbackPort(), extra_args));
     last = server->Spawn();
     if (last.ok()) return server;
     if (port != 0) break;
@@ -121,6 +124,7 @@ absl::Status RedisTestServer::Spawn() {
                                    "",       "--appendonly", "no",
                                    "--dir",  dir_,           "--daemonize",
                                    "no",     "--logfile",    log};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

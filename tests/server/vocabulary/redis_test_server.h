@@ -26,8 +26,10 @@ class RedisTestServer {
  public:
   // Starts `redis-server --port <port> --bind 127.0.0.1 --save "" --appendonly no` (port 0: a
   // free one) with its log in `dir`, and waits until it answers PING.
-  static absl::StatusOr<std::unique_ptr<RedisTestServer>> Start(const std::string& dir,
-                                                                int port = 0);
+  // `extra_args` go after those (e.g. {"--requirepass", "pw"}); a server that requires a password
+  // counts as ready when it answers PING with NOAUTH.
+  static absl::StatusOr<std::unique_ptr<RedisTestServer>> Start(
+      const std::string& dir, int port = 0, std::vector<std::string> extra_args = {});
   ~RedisTestServer();  // kills it
   RedisTestServer(const RedisTestServer&) = delete;
   RedisTestServer& operator=(const RedisTestServer&) = delete;
@@ -41,11 +43,13 @@ class RedisTestServer {
   absl::Status Restart();
 
  private:
-  RedisTestServer(std::string dir, int port) : dir_(std::move(dir)), port_(port) {}
+  RedisTestServer(std::string dir, int port, std::vector<std::string> extra_args)
+      : dir_(std::move(dir)), port_(port), extra_args_(std::move(extra_args)) {}
   absl::Status Spawn();
 
   const std::string dir_;
   const int port_;
+  const std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int starts_ = 0;
 };

@@ -35,6 +35,7 @@ using ::itaclip::server::testing::RedisServerInstalled;
 using ::itaclip::server::testing::RedisTestServer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 std::string IdNumber(int n) { return absl::StrFormat("voc-%032x", n); }
@@ -283,6 +284,54 @@ TEST(RedisVocabularyStoreStartTest, APeerThatNeverAnswersTimesOut) {
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(status.message(), HasSubstr("no answer within 200ms"));
   EXPECT_LT(took, absl::Seconds(2));
+}
+
+// Redis AUTH (issue 13): a Redis that requires a password refuses a store without one or with a
+// wrong one (UNAVAILABLE saying the credentials were refused, never quoting them) and serves a
+// store with the right one, for the default user and for an ACL user.
+TEST(RedisVocabularyStoreAuthTest, ThePasswordAndTheAclUserAreSentAndNeverQuoted) {
+  if (!RedisServerInstalled()) GTEST_SKIP() << "redis-server is not installed";
+  const std::string password = "s3cret-Pa55word";
+  absl::StatusOr<std::unique_ptr<RedisTestServer>> redis = RedisTestServer::Start(
+      itaclip::testing::ScratchDir(), 0,
+      {"--requirepass", password, "--user", "alice", "on", ">alice-pw", "~*", "&*", "+@all"});
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  auto open = [&](const std::string& username, const std::string& secret) {
+    RedisStoreOptions options;
+    options.address = (*redis)->address();
+    options.key_prefix = "auth:";
+    options.retry_interval = absl::ZeroDuration();
+    options.username = username;
+    options.password = secret;
+    absl::StatusOr<std::unique_ptr<VocabularyStore>> store = OpenRedisVocabularyStore(options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  };
+
+  std::unique_ptr<VocabularyStore> none = open("", "");
+  absl::Status status = none->Put(Record(1));
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("NOAUTH"));
+
+  std::unique_ptr<VocabularyStore> wrong = open("", "not-the-password");
+  status = wrong->Put(Record(1));
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("refused the credentials"));
+  EXPECT_THAT(status.message(), Not(HasSubstr("not-the-password")));
+
+  std::unique_ptr<VocabularyStore> right = open("", password);
+  ASSERT_TRUE(right->Put(Record(1)).ok());
+  EXPECT_TRUE(right->Ping().ok());
+
+  std::unique_ptr<VocabularyStore> alice = open("alice", "alice-pw");
+  absl::StatusOr<v1::StoredVocabulary> got = alice->Get(IdNumber(1));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->id(), IdNumber(1));
+  std::unique_ptr<VocabularyStore> alice_wrong = open("alice", password);
+  status = alice_wrong->Get(IdNumber(1)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), Not(HasSubstr(password)));
+  EXPECT_THAT(status.message(), Not(HasSubstr("alice")));
 }
 
 TEST(RedisVocabularyStoreOpenTest, RefusesBadAddressesAndTimeouts) {

@@ -29,7 +29,9 @@ v1::VocabularyDefinition NumberedDefinition(int n) {
 }
 
 EmbeddingBuilder FakeEmbeddingBuilder::AsBuilder() {
-  return [this](const v1::VocabularyDefinition& definition) { return Build(definition); };
+  return [this](const v1::VocabularyDefinition& definition, double description_weight) {
+    return Build(definition, description_weight);
+  };
 }
 
 void FakeEmbeddingBuilder::FailWith(absl::Status status) {
@@ -37,9 +39,18 @@ void FakeEmbeddingBuilder::FailWith(absl::Status status) {
   failure_ = std::move(status);
 }
 
+std::vector<double> FakeEmbeddingBuilder::weights() const {
+  absl::MutexLock lock(&mu_);
+  return weights_;
+}
+
 absl::StatusOr<text::QueryEmbeddings> FakeEmbeddingBuilder::Build(
-    const v1::VocabularyDefinition& definition) {
+    const v1::VocabularyDefinition& definition, double description_weight) {
   ++calls_;
+  {
+    absl::MutexLock lock(&mu_);
+    weights_.push_back(description_weight);
+  }
   if (!entered_once_.exchange(true)) entered_.Notify();  // Notify() may run only once
   if (hold_) release_.WaitForNotification();
   {

@@ -42,6 +42,8 @@ class FakeEmbeddingBuilder {
   EmbeddingBuilder AsBuilder();
 
   int calls() const { return calls_.load(); }
+  // The description weight of every build so far, in order.
+  std::vector<double> weights() const;
 
   // From now on, builds wait inside the builder until Release().
   void HoldBuilds() { hold_ = true; }
@@ -53,15 +55,17 @@ class FakeEmbeddingBuilder {
   void FailWith(absl::Status status);
 
  private:
-  absl::StatusOr<text::QueryEmbeddings> Build(const v1::VocabularyDefinition& definition);
+  absl::StatusOr<text::QueryEmbeddings> Build(const v1::VocabularyDefinition& definition,
+                                              double description_weight);
 
   std::atomic<int> calls_{0};
   std::atomic<bool> hold_{false};
   std::atomic<bool> entered_once_{false};
   absl::Notification entered_;
   absl::Notification release_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> weights_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace itaclip::server::testing

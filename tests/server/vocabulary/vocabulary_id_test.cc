@@ -15,8 +15,13 @@ using ::itaclip::server::testing::MakeDefinition;
 using ::testing::HasSubstr;
 
 // One class {names: ["cat", "kitten"], description: "a small feline"}, background_first false,
-// description weight unset.
+// description weight 0.05.
 v1::VocabularyDefinition GoldenDefinition() {
+  return MakeDefinition({{{"cat", "kitten"}, "a small feline"}}, false, 0.05);
+}
+
+// The same with the description weight unset.
+v1::VocabularyDefinition UnsetWeightDefinition() {
   return MakeDefinition({{{"cat", "kitten"}, "a small feline"}});
 }
 
@@ -56,6 +61,7 @@ TEST(VocabularyIdTest, GoldenIdMatchesSha256sum) {
 TEST(VocabularyIdTest, SameContentGivesTheSameId) {
   // Built separately, in a different order of setter calls.
   v1::VocabularyDefinition other;
+  other.mutable_text_params()->set_description_weight(0.05);
   other.set_background_first(false);
   v1::ClassDefinition& cls = *other.add_classes();
   cls.set_description("a small feline");
@@ -64,9 +70,29 @@ TEST(VocabularyIdTest, SameContentGivesTheSameId) {
   EXPECT_EQ(VocabularyId(other), VocabularyId(GoldenDefinition()));
 }
 
-TEST(VocabularyIdTest, UnsetWeightIsTheDefaultWeight) {
-  EXPECT_EQ(VocabularyId(MakeDefinition({{{"cat", "kitten"}, "a small feline"}}, false, 0.05)),
-            VocabularyId(GoldenDefinition()));
+// An unset weight means "the preset's" (issue 13): other content than any explicit weight, with
+// 0xffffffffffffffff in the weight's place.
+TEST(VocabularyIdTest, AnUnsetWeightIsItsOwnContent) {
+  // As GoldenIdMatchesSha256sum, with the 8 weight bytes ff:
+  //   printf '\x15\0\0\0\0\0\0\0itaclip.vocabulary.v1\x00\xff\xff\xff\xff\xff\xff\xff\xff
+  //   \x01\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\x03\0\0\0\0\0\0\0cat\x06\0\0\0\0\0\0\0kitten
+  //   \x0e\0\0\0\0\0\0\0a small feline' | sha256sum
+  //   61d5f2effa0b20c112cc2bef7a5248be95c297277bd6f005e5ca0d993d461ad0  -
+  std::string expected = CanonicalVocabularyBytes(GoldenDefinition());
+  expected.replace(30, 8, std::string(8, '\xff'));
+  EXPECT_EQ(CanonicalVocabularyBytes(UnsetWeightDefinition()), expected);
+  EXPECT_EQ(VocabularyId(UnsetWeightDefinition()), "voc-61d5f2effa0b20c112cc2bef7a5248be");
+  EXPECT_NE(VocabularyId(UnsetWeightDefinition()), VocabularyId(GoldenDefinition()));
+}
+
+// Earlier versions hashed an unset weight as 0.05: the legacy id of an unset-weight definition is
+// the id of the same definition with an explicit 0.05 (the golden id above).
+TEST(VocabularyIdTest, TheLegacyIdHashesAnUnsetWeightAs005) {
+  EXPECT_EQ(LegacyVocabularyId(UnsetWeightDefinition()), "voc-c0d6014bf7df656b1d775a670cdac975");
+  EXPECT_EQ(LegacyVocabularyId(GoldenDefinition()), VocabularyId(GoldenDefinition()));
+}
+
+TEST(VocabularyIdTest, AnExplicitZeroIsNotUnset) {
   // An explicit 0 is not "unset" (proto3 optional keeps presence).
   EXPECT_NE(VocabularyId(MakeDefinition({{{"cat"}, ""}}, false, 0.0)),
             VocabularyId(MakeDefinition({{{"cat"}, ""}})));

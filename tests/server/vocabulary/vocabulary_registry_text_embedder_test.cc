@@ -1,5 +1,6 @@
 // The registry wired to the real text tower (a tiny random CLIP model), as the server wires it: the
-// builder runs text::TextEmbedder::Embed(ToVocabularySpec(def), DescriptionWeight(def)).
+// builder runs text::TextEmbedder::Embed(ToVocabularySpec(def), weight), with the registry
+// choosing the weight (the definition's own, else the preset's).
 #include <ATen/ATen.h>
 
 #include <memory>
@@ -21,6 +22,9 @@
 namespace itaclip::server {
 namespace {
 
+// The description weight for vocabularies that leave theirs to the preset (VOC21's).
+constexpr double kUnsetWeight = 0.05;
+
 using ::itaclip::server::testing::MakeDefinition;
 
 TEST(VocabularyRegistryTextEmbedderTest, RegisteringBuildsOneRowPerName) {
@@ -38,21 +42,23 @@ TEST(VocabularyRegistryTextEmbedderTest, RegisteringBuildsOneRowPerName) {
   int builds = 0;
   VocabularyRegistry registry(
       store.get(), &cache,
-      [&embedder, &builds](const v1::VocabularyDefinition& definition) {
+      [&embedder, &builds](const v1::VocabularyDefinition& definition, double weight) {
         ++builds;
-        return embedder.Embed(ToVocabularySpec(definition), DescriptionWeight(definition));
+        return embedder.Embed(ToVocabularySpec(definition), weight);
       },
       Limits());
 
   const v1::VocabularyDefinition definition =
       MakeDefinition({{{"sky"}, ""}, {{"cat", "kitten"}, "a small pet"}, {{"person"}, "a human"}},
                      /*background_first=*/true, /*description_weight=*/0.3);
-  absl::StatusOr<VocabularyRegistry::Registration> r = registry.Register(definition, "pets");
+  absl::StatusOr<VocabularyRegistry::Registration> r =
+      registry.Register(definition, "pets", kUnsetWeight);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->num_classes, 3);
   EXPECT_EQ(r->num_queries, 4);
 
-  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> e = registry.Embeddings(r->id);
+  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> e =
+      registry.Embeddings(r->id, kUnsetWeight);
   ASSERT_TRUE(e.ok()) << e.status();
   const text::QueryEmbeddings& q = **e;
   const int64_t embed_dim = model->config().embed_dim;
@@ -64,7 +70,7 @@ TEST(VocabularyRegistryTextEmbedderTest, RegisteringBuildsOneRowPerName) {
   EXPECT_EQ(registry.ResidentBytes(r->id), 4 * embed_dim * 4);
   EXPECT_EQ(builds, 1);
 
-  // The registry passed the definition's own weight (0.3, not the 0.05 default) to the embedder.
+  // The registry passed the definition's own weight (0.3, not the preset's 0.05) to the embedder.
   text::VocabularySpec spec;
   spec.background_first = true;
   spec.classes = {{{"sky"}, ""}, {{"cat", "kitten"}, "a small pet"}, {{"person"}, "a human"}};
