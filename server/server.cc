@@ -214,9 +214,11 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   const int text_batch = config.scheduling().text_batch();
   const text::TextEmbedder* embedder = parts.embedder.get();
   EmbeddingBuilder builder = [embedder, text_batch](const v1::VocabularyDefinition& definition,
-                                                    double description_weight) {
+                                                    double description_weight,
+                                                    const ShouldContinue& should_continue) {
     clip::TextEncodeOptions options;
     options.max_batch = text_batch;
+    options.should_continue = should_continue;
     return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
   };
   const Limits limits = LimitsFromConfig(config);

@@ -102,6 +102,7 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
     const int64_t max_batch =
         options.max_batch > 0 ? options.max_batch : DefaultTextBatch(device());
     for (int64_t start = 0; start < count; start += max_batch) {
+      if (options.should_continue) RETURN_IF_ERROR(options.should_continue());
       const int64_t end = std::min(count, start + max_batch);
       const int64_t length = static_cast<int64_t>(sequences[order[end - 1]].size());
       at::Tensor tokens = at::zeros({end - start, length}, at::kLong);

@@ -26,6 +26,9 @@ struct TextEncodeOptions {
   // Called after each batch with the sequences done so far and the total (e.g. for a progress
   // line); may be empty.
   std::function<void(int64_t done, int64_t total)> progress;
+  // Asked before each batch; a non-OK answer stops the encoding and is returned (a server's
+  // cancelled call, passed deadline or drain). May be empty.
+  std::function<absl::Status()> should_continue;
 };
 
 // 256 sequences per text batch on the CPU (larger batches gain nothing there), 2048 on CUDA: a

@@ -79,7 +79,8 @@ grpc::ServerUnaryReactor* SegmentationService::RegisterClasses(
     if (status.ok()) {
       absl::StatusOr<VocabularyRegistry::Registration> registration =
           parts->registry->Register(request->vocabulary(), request->display_name(),
-                                    parts->presets.at(default_preset).def_coefficient);
+                                    parts->presets.at(default_preset).def_coefficient,
+                                    call->cancel()->Checker("the next batch of prompts"));
       if (registration.ok()) {
         response->set_vocabulary_id(registration->id);
         response->set_already_registered(registration->already_registered);

@@ -32,7 +32,7 @@ void SetHandler(void (*handler)(int)) {
 
 }  // namespace
 
-SignalWatcher::SignalWatcher(std::function<void(int)> on_signal) {
+SignalWatcher::SignalWatcher(std::function<void(int, int)> on_signal) {
   int fds[2];
   if (pipe(fds) != 0) return;  // no watcher: the default handlers stay (terminate)
   pipe_read_ = fds[0];
@@ -40,13 +40,14 @@ SignalWatcher::SignalWatcher(std::function<void(int)> on_signal) {
   g_signal_pipe.store(pipe_write_);
   SetHandler(&OnTerminationSignal);
   thread_ = std::thread([this, on_signal = std::move(on_signal)] {
-    unsigned char byte = 0;
+    int count = 0;
     while (true) {
+      unsigned char byte = 0;
       const ssize_t n = read(pipe_read_, &byte, 1);
       if (n < 0 && errno == EINTR) continue;
-      break;
+      if (n != 1 || byte == 0) return;  // 0: the destructor's wake-up
+      on_signal(byte, ++count);
     }
-    if (byte != 0) on_signal(byte);  // 0: the destructor's wake-up
   });
 }
 

@@ -13,9 +13,11 @@ namespace itaclip::server {
 // At most one instance at a time (the handler writes to that instance's pipe).
 class SignalWatcher {
  public:
-  // Runs `on_signal(signal number)` on the watcher thread when SIGTERM or SIGINT arrives (once; a
-  // second signal while the first is handled is ignored, so a drain is not interrupted).
-  explicit SignalWatcher(std::function<void(int)> on_signal);
+  // Runs `on_signal(signal number, count)` on the watcher thread for every SIGTERM or SIGINT, in
+  // order, `count` being 1 for the first, 2 for the second... The callback decides what a later
+  // signal means (itaclip-server: the first drains, a second one during the drain exits at once);
+  // it should return promptly, as later signals wait for it.
+  explicit SignalWatcher(std::function<void(int signal_number, int count)> on_signal);
   ~SignalWatcher();  // restores the default handlers, wakes the watcher, joins it
 
  private:

@@ -16,7 +16,7 @@ absl::Status RunWarmup(const clip::ClipModel& model, const EmbeddingBuilder& bui
                        DeviceBatcher& batcher, const pipeline::PipelineParams& preset) {
   v1::VocabularyDefinition definition;
   definition.add_classes()->add_names("object");
-  ASSIGN_OR_RETURN(text::QueryEmbeddings queries, builder(definition, preset.def_coefficient));
+  ASSIGN_OR_RETURN(text::QueryEmbeddings queries, builder(definition, preset.def_coefficient, {}));
 
   // A square image whose short side is already the crop size: exactly one window.
   pipeline::PipelineParams params = preset;

@@ -6,6 +6,8 @@
 #define ITACLIP_SERVER_SCHEDULING_CANCEL_TOKEN_H_
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -15,7 +17,8 @@
 
 namespace itaclip::server {
 
-class CancelToken {
+// Always held by a shared_ptr (Checker shares it).
+class CancelToken : public std::enable_shared_from_this<CancelToken> {
  public:
   // `deadline_source` says whose deadline it is when it is not the client's (e.g. the server's
   // max_request_seconds), for the message.
@@ -41,6 +44,12 @@ class CancelToken {
   }
 
   absl::Time deadline() const { return deadline_; }
+
+  // Check(stage) as a function, for work that asks between its own steps (a text build between
+  // batches of prompts). The function holds the token.
+  std::function<absl::Status()> Checker(const char* stage) const {
+    return [self = shared_from_this(), stage] { return self->Check(stage); };
+  }
 
  private:
   std::atomic<bool> cancelled_{false};

@@ -77,14 +77,16 @@ void SegmentExecutor::Prepare(const std::shared_ptr<Flight>& flight) {
       RETURN_IF_ERROR(flight->call.cancel->Check("registering the inline vocabulary"));
       ASSIGN_OR_RETURN(
           VocabularyRegistry::Registration registration,
-          registry_.Register(request.inline_vocabulary(), "", flight->call.params.def_coefficient));
+          registry_.Register(request.inline_vocabulary(), "", flight->call.params.def_coefficient,
+                             flight->call.cancel->Checker("the next batch of prompts")));
       flight->vocabulary_id = registration.id;
     }
     RETURN_IF_ERROR(flight->call.cancel->Check("building the text embeddings"));
     // A vocabulary that leaves its description weight unset takes the preset's (def_coefficient).
     ASSIGN_OR_RETURN(
         flight->task->queries,
-        registry_.Embeddings(flight->vocabulary_id, flight->call.params.def_coefficient));
+        registry_.Embeddings(flight->vocabulary_id, flight->call.params.def_coefficient,
+                             flight->call.cancel->Checker("the next batch of prompts")));
 
     RETURN_IF_ERROR(flight->call.cancel->Check("preparing the crops"));
     ASSIGN_OR_RETURN(pipeline::SegmentJob job,

@@ -32,7 +32,7 @@ std::string EmbeddingKey(const std::string& id, const v1::VocabularyDefinition& 
 
 absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
     const v1::VocabularyDefinition& definition, const std::string& display_name,
-    double unset_weight) {
+    double unset_weight, const ShouldContinue& should_continue) {
   RETURN_IF_ERROR(ValidateVocabularyDefinition(definition, limits_));
   Registration registration;
   registration.id = VocabularyId(definition);
@@ -48,7 +48,7 @@ absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
   const bool was_resident = cache_->Contains(key);
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(std::shared_ptr<const text::QueryEmbeddings> embeddings,
-                   Resident(key, id, &definition, unset_weight));
+                   Resident(key, id, &definition, unset_weight, should_continue));
   if (!was_resident) registration.build_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   if (stored_before) {
     registration.already_registered = true;
@@ -97,13 +97,13 @@ absl::StatusOr<VocabularySize> VocabularyRegistry::CheckSegmentable(const std::s
 }
 
 absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Embeddings(
-    const std::string& id, double unset_weight) {
+    const std::string& id, double unset_weight, const ShouldContinue& should_continue) {
   RETURN_IF_ERROR(ValidateVocabularyId(id));
   // Resident under the bare id: the vocabulary sets its weight, and the preset's does not matter.
   // Otherwise the key for this weight (a build from the store corrects it for a vocabulary that
   // turns out to set its weight).
   const std::string key = cache_->Contains(id) ? id : WeightedEmbeddingKey(id, unset_weight);
-  return Resident(key, id, nullptr, unset_weight);
+  return Resident(key, id, nullptr, unset_weight, should_continue);
 }
 
 absl::StatusOr<std::vector<v1::StoredVocabulary>> VocabularyRegistry::List() {
@@ -132,7 +132,7 @@ int64_t VocabularyRegistry::ResidentBytes(const std::string& id) const {
 
 absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Resident(
     const std::string& key, const std::string& id, const v1::VocabularyDefinition* definition,
-    double unset_weight) {
+    double unset_weight, const ShouldContinue& should_continue) {
   std::shared_ptr<Flight> flight;
   while (true) {
     bool leader = false;
@@ -149,10 +149,14 @@ absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry:
     // A registration that joined a build from the store, started before its definition was stored,
     // gets that build's NOT_FOUND; it has the definition itself, so it tries again.
     if (definition != nullptr && absl::IsNotFound(flight->result.status())) continue;
+    // The leader's call stopped its build (cancelled, its deadline, a drain): not this caller's
+    // answer, so it builds for itself (under its own should_continue).
+    const absl::Status& led = flight->result.status();
+    if (absl::IsCancelled(led) || absl::IsDeadlineExceeded(led)) continue;
     return flight->result;
   }
 
-  absl::StatusOr<Built> built = Build(id, definition, unset_weight);
+  absl::StatusOr<Built> built = Build(id, definition, unset_weight, should_continue);
   absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> result =
       built.ok() ? absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>>(built->embeddings)
                  : built.status();
@@ -171,7 +175,8 @@ absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry:
 }
 
 absl::StatusOr<VocabularyRegistry::Built> VocabularyRegistry::Build(
-    const std::string& id, const v1::VocabularyDefinition* definition, double unset_weight) {
+    const std::string& id, const v1::VocabularyDefinition* definition, double unset_weight,
+    const ShouldContinue& should_continue) {
   v1::StoredVocabulary record;
   if (definition == nullptr) {
     ASSIGN_OR_RETURN(record, store_->Get(id));
@@ -190,8 +195,9 @@ absl::StatusOr<VocabularyRegistry::Built> VocabularyRegistry::Build(
     }
     definition = &stored;
   }
-  ASSIGN_OR_RETURN(text::QueryEmbeddings embeddings,
-                   builder_(*definition, DescriptionWeight(*definition, unset_weight)));
+  ASSIGN_OR_RETURN(
+      text::QueryEmbeddings embeddings,
+      builder_(*definition, DescriptionWeight(*definition, unset_weight), should_continue));
   Built built;
   built.embeddings = std::make_shared<text::QueryEmbeddings>(std::move(embeddings));
   built.key = EmbeddingKey(id, *definition, unset_weight);

@@ -27,8 +27,14 @@ namespace itaclip::server {
 // Turns a (validated) definition into its query embeddings, blending descriptions with
 // `description_weight`. Injected so that the server runs the text tower (text::TextEmbedder) and
 // tests run a fake. Called from the registering or requesting thread; it must be thread-safe.
+//
+// `should_continue` (may be empty) is asked between batches of prompts: a build for a call that was
+// cancelled, whose deadline passed or that a drain ended stops there with its status, instead of
+// holding a worker (and the process's exit) for the rest of a large vocabulary.
+using ShouldContinue = std::function<absl::Status()>;
 using EmbeddingBuilder = std::function<absl::StatusOr<text::QueryEmbeddings>(
-    const v1::VocabularyDefinition&, double description_weight)>;
+    const v1::VocabularyDefinition&, double description_weight,
+    const ShouldContinue& should_continue)>;
 
 // A vocabulary that sets its description weight has one set of embeddings, cached under its id. One
 // that leaves it unset means "the weight of the preset I am segmented with", so its embeddings
@@ -64,8 +70,11 @@ class VocabularyRegistry {
   // for content already stored does not change the stored record.
   // `unset_weight`: the weight to build with when the definition sets none (the server's default
   // preset's, for RegisterClasses; the request's preset's, for an inline vocabulary).
+  // `should_continue`: see EmbeddingBuilder. A build stopped by it is reported to its caller;
+  // callers waiting for the same build start their own.
   absl::StatusOr<Registration> Register(const v1::VocabularyDefinition& definition,
-                                        const std::string& display_name, double unset_weight);
+                                        const std::string& display_name, double unset_weight,
+                                        const ShouldContinue& should_continue = {});
 
   // The stored record. NOT_FOUND "no vocabulary with id ..."; INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id);
@@ -84,8 +93,8 @@ class VocabularyRegistry {
   // (the file was edited), the builder's error and the cache's RESOURCE_EXHAUSTED. A record stored
   // by an earlier version, whose id hashed an unset weight as 0.05 (LegacyVocabularyId), is read
   // with an explicit 0.05: what it meant when it was registered.
-  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Embeddings(const std::string& id,
-                                                                          double unset_weight);
+  absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Embeddings(
+      const std::string& id, double unset_weight, const ShouldContinue& should_continue = {});
 
   // Every stored record, sorted by id.
   absl::StatusOr<std::vector<v1::StoredVocabulary>> List();
@@ -110,7 +119,7 @@ class VocabularyRegistry {
   // (when non-null and already known to have this id) or else from the stored definition.
   absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Resident(
       const std::string& key, const std::string& id, const v1::VocabularyDefinition* definition,
-      double unset_weight);
+      double unset_weight, const ShouldContinue& should_continue);
 
   // What the leader of a flight made, and the key it belongs under (the flight's key, or the bare
   // id when the stored definition turned out to set its weight).
@@ -119,7 +128,7 @@ class VocabularyRegistry {
     std::string key;
   };
   absl::StatusOr<Built> Build(const std::string& id, const v1::VocabularyDefinition* definition,
-                              double unset_weight);
+                              double unset_weight, const ShouldContinue& should_continue);
 
   // Whether the store holds `id` (NOT_FOUND is false, other errors are errors).
   absl::StatusOr<bool> IsStored(const std::string& id);

@@ -4,7 +4,11 @@
 (b) SIGTERM drains: health turns NOT_SERVING, new calls get UNAVAILABLE, the call in flight finishes
     OK, the process exits 0 within the grace period, and the log says signal, draining, stopped
     with "finished_within_grace":true;
-(c) the /metrics page counts exactly the calls made (the warm-up is not a request).
+(c) the /metrics page counts exactly the calls made (the warm-up is not a request);
+(d) SIGTERM while the server is still starting (its BPE file a FIFO nobody writes, so loading the
+    tokenizer waits) ends it at once with status 0 and a "signal" event with action "exit";
+(e) a second SIGTERM during a drain that waits for a call ends the process at once with status 1
+    and a "signal" event with action "exit_now".
 
 usage: server_lifecycle.py ITACLIP_SERVER CHECKPOINT PROTO_ROOT WORKDIR [PROTOC]
 (env ITACLIP_SHARED_DIR: the shared/ folder with the BPE file and the VOC samples)
@@ -230,6 +234,50 @@ def main():
             e.get("event") == "rpc" and e.get("method") == "Segment" and e.get("code") == "OK"
             and response is not None and e.get("request_id") == response.request_id
             for e in second.events()), "")
+        client.channel.close()
+
+        # --- (d) SIGTERM during start-up --------------------------------------------------------
+        fifo = os.path.join(work, "bpe.fifo")
+        os.mkfifo(fifo)
+        starting = e2e_server.Server(server_binary, checkpoint, fifo,
+                                     os.path.join(work, "starting.log"), ["--skip_warmup", "true"])
+        servers.append(starting)
+        starting.wait_listening()  # the port opens before the model loads
+        time.sleep(0.5)  # loading: blocked on the FIFO
+        code = starting.terminate(timeout_s=20)
+        signal_event = starting.event("signal") or {}
+        c.check("SIGTERM while starting: exit 0", code == 0, code)
+        c.check("SIGTERM while starting: logged as a deliberate exit",
+                signal_event.get("action") == "exit", signal_event)
+
+        # --- (e) a second SIGTERM during the drain --------------------------------------------
+        third = start("third", ["--drain_grace_seconds", str(GRACE_S), "--skip_warmup", "true"])
+        client = Client(protos, third)
+        in_flight = {}
+
+        def slow_call():
+            try:
+                client.segment(svc.SegmentRequest(encoded_image=image_bytes, vocabulary_id=vid,
+                                                   overrides=SLOW), timeout=120)
+                in_flight["code"] = grpc.StatusCode.OK
+            except grpc.RpcError as e:
+                in_flight["code"] = e.code()
+        caller = threading.Thread(target=slow_call)
+        caller.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and metrics(third).get("itaclip_in_flight_requests") != 1:
+            time.sleep(0.05)
+        third.process.send_signal(15)
+        third.wait_for_event("draining")
+        second_at = time.monotonic()
+        code = third.terminate(timeout_s=20)
+        c.check("a second SIGTERM during the drain: exit 1 at once (%.1f s)" % (
+            time.monotonic() - second_at), code == 1, code)
+        actions = [e.get("action") for e in third.events() if e.get("event") == "signal"]
+        c.check("log: drain, then exit_now", actions == ["drain", "exit_now"], actions)
+        caller.join()
+        c.check("the abandoned call did not succeed", in_flight.get("code") != grpc.StatusCode.OK,
+                in_flight)
         client.channel.close()
     finally:
         for s in servers:

@@ -49,7 +49,8 @@ class WarmupTest : public ::testing::Test {
 
   // The server's builder, counting its calls and keeping the last definition.
   EmbeddingBuilder CountingBuilder() {
-    return [this](const v1::VocabularyDefinition& definition, double description_weight) {
+    return [this](const v1::VocabularyDefinition& definition, double description_weight,
+                  const ShouldContinue&) {
       ++builds_;
       last_definition_ = definition;
       return embedder_->Embed(ToVocabularySpec(definition), description_weight);
@@ -101,8 +102,8 @@ TEST_F(WarmupTest, UsesThePresetsCropSize) {
 
 TEST_F(WarmupTest, ReportsTheBuildersErrorWithoutUsingTheDevice) {
   DeviceBatcher batcher(*model_, RecordingOptions());
-  EmbeddingBuilder failing =
-      [](const v1::VocabularyDefinition&, double) -> absl::StatusOr<text::QueryEmbeddings> {
+  EmbeddingBuilder failing = [](const v1::VocabularyDefinition&, double,
+                                const ShouldContinue&) -> absl::StatusOr<text::QueryEmbeddings> {
     return absl::InternalError("text tower out of memory");
   };
   absl::Status status = RunWarmup(*model_, failing, batcher, Preset());

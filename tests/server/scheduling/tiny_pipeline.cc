@@ -54,8 +54,11 @@ std::shared_ptr<const text::QueryEmbeddings> TinyQueries() {
 
 EmbeddingBuilder TinyEmbeddingBuilder() {
   const text::TextEmbedder* embedder = &TinyEmbedder();
-  return [embedder](const v1::VocabularyDefinition& definition, double description_weight) {
-    return embedder->Embed(ToVocabularySpec(definition), description_weight);
+  return [embedder](const v1::VocabularyDefinition& definition, double description_weight,
+                    const ShouldContinue& should_continue) {
+    clip::TextEncodeOptions options;
+    options.should_continue = should_continue;
+    return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
   };
 }
 

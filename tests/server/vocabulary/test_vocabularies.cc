@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
 
 namespace itaclip::server::testing {
 
@@ -29,7 +30,9 @@ v1::VocabularyDefinition NumberedDefinition(int n) {
 }
 
 EmbeddingBuilder FakeEmbeddingBuilder::AsBuilder() {
-  return [this](const v1::VocabularyDefinition& definition, double description_weight) {
+  return [this](const v1::VocabularyDefinition& definition, double description_weight,
+                const ShouldContinue& should_continue) -> absl::StatusOr<text::QueryEmbeddings> {
+    if (should_continue) RETURN_IF_ERROR(should_continue());
     return Build(definition, description_weight);
   };
 }

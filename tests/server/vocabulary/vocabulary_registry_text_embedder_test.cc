@@ -42,7 +42,8 @@ TEST(VocabularyRegistryTextEmbedderTest, RegisteringBuildsOneRowPerName) {
   int builds = 0;
   VocabularyRegistry registry(
       store.get(), &cache,
-      [&embedder, &builds](const v1::VocabularyDefinition& definition, double weight) {
+      [&embedder, &builds](const v1::VocabularyDefinition& definition, double weight,
+                           const ShouldContinue&) {
         ++builds;
         return embedder.Embed(ToVocabularySpec(definition), weight);
       },
