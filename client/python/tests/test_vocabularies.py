@@ -67,31 +67,40 @@ def test_preset_vocabulary_is_the_published_class_list(client: ic.Client, shared
 def test_same_id_as_the_cpp_client(client: ic.Client, server, source_dir: Path,
                                    shared: Path) -> None:
     """The C++ `itaclip register` builds its definition from the class and description files
-    with core's parsers; the package's own parsing must give the same content, hence the same id."""
+    with core's parsers; the package's own parsing must give the same content, hence the same id.
+    A preset name sets the preset's description weight explicitly (as `itaclip eval` does), which
+    `itaclip register` does with --description_weight."""
     descriptions = shared / "reference" / "itaclip" / "llama_generated_texts" / "voc21_definitions.txt"
-    cpp = subprocess.run(
-        [env("ITACLIP_CLI"), "register", "--server", server.address,
-         "--classes", str(source_dir / "configs" / "classes" / "voc21.txt"), "--background_first",
-         "--descriptions", str(descriptions), "--timeout_s", "300"],
-        check=True, capture_output=True, text=True).stdout.strip()
-    assert ID.match(cpp)
+    class_file = source_dir / "configs" / "classes" / "voc21.txt"
+
+    def cpp_register(*args: str) -> str:
+        out = subprocess.run([env("ITACLIP_CLI"), "register", "--server", server.address,
+                              "--timeout_s", "300"] + list(args),
+                             check=True, capture_output=True, text=True).stdout.strip()
+        assert ID.match(out)
+        return out
+
+    cpp_unset = cpp_register("--classes", str(class_file), "--background_first",
+                             "--descriptions", str(descriptions))
+    classes = ic.load_preset("voc21").classes
+    assert client.register_vocabulary(ic.Vocabulary(
+        classes, descriptions=descriptions, background_first=True)) == cpp_unset
+
+    cpp = cpp_register("--classes", str(class_file), "--background_first",
+                       "--descriptions", str(descriptions), "--description_weight", "0.05")
     assert client.register_vocabulary("voc21", descriptions=descriptions) == cpp
     assert client.register_vocabulary("voc21", descriptions=str(descriptions)) == cpp
     # The same descriptions as a list (without the background's) and as a mapping.
     texts = [line.split(">=")[1] for line in descriptions.read_text().split("\n") if line]
     assert client.register_vocabulary("voc21", descriptions=texts) == cpp
-    firsts = [c[0] for c in ic.load_preset("voc21").classes]
-    assert client.register_vocabulary(
-        "voc21", descriptions=dict(zip(firsts[1:], texts))) == cpp
-    # Explicit: 0.05 and background_first as the preset says.
+    firsts = [c[0] for c in classes]
+    assert client.register_vocabulary("voc21", descriptions=dict(zip(firsts[1:], texts))) == cpp
     assert client.register_vocabulary(ic.Vocabulary(
-        ic.load_preset("voc21").classes, descriptions=descriptions, description_weight=0.05,
+        classes, descriptions=descriptions, description_weight=0.05,
         background_first=True)) == cpp
 
-    inline = subprocess.run(
-        [env("ITACLIP_CLI"), "register", "--server", server.address, "--class_names",
-         "background; person, man; car", "--background_first", "--description_weight", "0.3"],
-        check=True, capture_output=True, text=True).stdout.strip()
+    inline = cpp_register("--class_names", "background; person, man; car", "--background_first",
+                          "--description_weight", "0.3")
     assert client.register_vocabulary(["background", ["person", "man"], "car"],
                                       background_first=True, description_weight=0.3) == inline
     assert client.register_vocabulary(["background", ["person", "man"], "car"],

@@ -56,7 +56,7 @@ class AsyncClient:
                 return await method(request, timeout=max(0.0, deadline - time.monotonic()),
                                     metadata=self._metadata)
             except grpc.RpcError as e:
-                if not self.retry.should_retry(e.code(), attempt):  # type: ignore[attr-defined]
+                if not self.retry.should_retry(e.code(), attempt):
                     raise from_rpc_error(e) from None
                 delay = self.retry.backoff(attempt)
                 if time.monotonic() + delay >= deadline:

@@ -73,7 +73,7 @@ def _request_id(error: grpc.RpcError) -> Optional[str]:
 def from_rpc_error(error: grpc.RpcError, request_id: Optional[str] = None) -> ItaclipError:
     """The exception for a failed call: the class of its status code (ItaclipError for the codes
     no caller handles specially: INTERNAL, CANCELLED, ...) with the server's message."""
-    code = error.code()  # type: ignore[attr-defined]
-    details = error.details() or ""  # type: ignore[attr-defined]
+    code = error.code()
+    details = error.details() or ""
     cls = _BY_CODE.get(code, ItaclipError)
     return cls(details, code, request_id or _request_id(error))

@@ -3,7 +3,7 @@ overlay(), drawing its legend). The server decodes encoded files itself, so path
 as they are and only NumPy arrays and PIL images travel as raw pixels; Pillow or OpenCV (optional
 extras) are needed only to draw overlays of encoded images."""
 import os
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def request_image(image: ImageInput) -> Tuple[dict, Union[bytes, np.ndarray]]:
             raise InvalidArgument("the image is empty (0 bytes)")
         return {"encoded_image": data}, data
     if _is_pil_image(image):
-        array = np.asarray(image.convert("RGB"))
+        array = np.asarray(cast(Any, image).convert("RGB"))
     elif isinstance(image, np.ndarray):
         array = image
     else:

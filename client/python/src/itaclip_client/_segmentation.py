@@ -1,7 +1,7 @@
 """The answer of segment(): the label map and scores as NumPy arrays, the class names, and an
 overlay like the `itaclip` command's (client/output/render_overlay.cc)."""
 from dataclasses import dataclass
-from typing import List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -127,7 +127,8 @@ def decode_labels(labels: svc.LabelMap) -> np.ndarray:
     """A raw LabelMap (the client always asks for raw bytes) as an H×W uint8/uint16 array."""
     if labels.format != svc.LABEL_FORMAT_RAW:
         raise ItaclipError("expected raw labels from the server, got format %d" % labels.format)
-    dtype = {8: np.dtype(np.uint8), 16: np.dtype("<u2")}.get(labels.bits_per_pixel)
+    dtypes: Dict[int, "np.dtype[Any]"] = {8: np.dtype(np.uint8), 16: np.dtype("<u2")}
+    dtype = dtypes.get(labels.bits_per_pixel)
     if dtype is None:
         raise ItaclipError("label map with %d bits per pixel" % labels.bits_per_pixel)
     expected = labels.width * labels.height * dtype.itemsize
@@ -140,8 +141,9 @@ def decode_labels(labels: svc.LabelMap) -> np.ndarray:
 
 def decode_scores(scores: svc.ClassScores) -> np.ndarray:
     """ClassScores as a C×H×W float32 array (float16 answers are widened exactly)."""
-    dtype = {svc.SCORE_FORMAT_FLOAT32: np.dtype("<f4"),
-             svc.SCORE_FORMAT_FLOAT16: np.dtype("<f2")}.get(scores.format)
+    dtypes: Dict[int, "np.dtype[Any]"] = {svc.SCORE_FORMAT_FLOAT32: np.dtype("<f4"),
+                                          svc.SCORE_FORMAT_FLOAT16: np.dtype("<f2")}
+    dtype = dtypes.get(scores.format)
     if dtype is None:
         raise ItaclipError("scores in format %d" % scores.format)
     shape = (scores.num_classes, scores.height, scores.width)
