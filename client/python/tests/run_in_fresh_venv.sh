@@ -22,6 +22,10 @@ shift 5
 source_dir=${ITACLIP_SOURCE_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)}
 python=${ITACLIP_PYTHON:-python3}
 : "${ITACLIP_SHARED_DIR:?set ITACLIP_SHARED_DIR to the shared/ folder}"
+# Absolute: the tests run from the work folder.
+ITACLIP_SHARED_DIR=$(realpath "$ITACLIP_SHARED_DIR")
+source_dir=$(realpath "$source_dir")
+export ITACLIP_SHARED_DIR
 if ! compgen -G "$wheels/grpcio-*.whl" >/dev/null; then
   echo "no wheels in $wheels: scripts/setup_debian.sh downloads them" \
        "(pip download -d $wheels -r scripts/requirements-pyclient.txt)" >&2
@@ -55,6 +59,7 @@ PY
 )
 "$venv_python" -m pip install "${offline[@]}" -r "$source_dir/scripts/requirements-pyclient.txt" \
   "${package}[pillow,opencv]"
+"$venv_python" -m pip check --disable-pip-version-check
 echo "fresh venv and installs: $(($(date +%s) - start)) s"
 
 cd "$work"
