@@ -47,8 +47,8 @@ def _rewrite_imports(path: Path) -> None:
     """protoc writes `from itaclip.v1 import x_pb2`, an absolute import of a top-level package
     `itaclip`; the modules live under itaclip_client._proto instead."""
     text = path.read_text()
-    text = re.sub(r"^from itaclip\.v1 import ", "from %s.%s.itaclip.v1 import " % (PACKAGE, GENERATED),
-                  text, flags=re.MULTILINE)
+    text = re.sub(r"^from itaclip\.v1 import ",
+                  "from %s.%s.itaclip.v1 import " % (PACKAGE, GENERATED), text, flags=re.MULTILINE)
     path.write_text(text)
 
 

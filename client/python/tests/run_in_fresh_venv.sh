@@ -17,7 +17,8 @@ if [ $# -lt 5 ]; then
   echo "usage: $0 ITACLIP_SERVER ITACLIP CHECKPOINT WORKDIR WHEELS [PYTEST ARGS...]" >&2
   exit 2
 fi
-server=$(realpath "$1") cli=$(realpath "$2") checkpoint=$(realpath "$3") work=$4 wheels=$(realpath -m "$5")
+server=$(realpath "$1") cli=$(realpath "$2") checkpoint=$(realpath "$3")
+work=$4 wheels=$(realpath -m "$5")
 shift 5
 source_dir=${ITACLIP_SOURCE_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)}
 python=${ITACLIP_PYTHON:-python3}
@@ -35,12 +36,11 @@ fi
 rm -rf "$work"
 mkdir -p "$work/tree/client"
 cp -r "$source_dir/client/python" "$work/tree/client/python"
-# Leftovers of a local build or editable install are not part of the package's source.
-rm -rf "$work/tree/client/python/build" "$work/tree/client/python/dist" \
-       "$work/tree/client/python/src/"*.egg-info "$work/tree/client/python/src/itaclip_client/_proto" \
-       "$work/tree/client/python/src/itaclip_client/_data"
-cp -r "$source_dir/proto" "$source_dir/configs" "$work/tree/"
 package=$work/tree/client/python
+# Leftovers of a local build or editable install are not part of the package's source.
+rm -rf "$package/build" "$package/dist" "$package/src/"*.egg-info \
+       "$package/src/itaclip_client/_proto" "$package/src/itaclip_client/_data"
+cp -r "$source_dir/proto" "$source_dir/configs" "$work/tree/"
 
 offline=(--disable-pip-version-check -q --no-index --find-links "$wheels")
 start=$(date +%s)

@@ -70,7 +70,8 @@ def test_same_id_as_the_cpp_client(client: ic.Client, server, source_dir: Path,
     with core's parsers; the package's own parsing must give the same content, hence the same id.
     A preset name sets the preset's description weight explicitly (as `itaclip eval` does), which
     `itaclip register` does with --description_weight."""
-    descriptions = shared / "reference" / "itaclip" / "llama_generated_texts" / "voc21_definitions.txt"
+    descriptions = (shared / "reference" / "itaclip" / "llama_generated_texts" /
+                    "voc21_definitions.txt")
     class_file = source_dir / "configs" / "classes" / "voc21.txt"
 
     def cpp_register(*args: str) -> str:

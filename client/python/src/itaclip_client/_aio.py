@@ -49,7 +49,8 @@ class AsyncClient:
 
     async def _call(self, method: Callable[..., Awaitable[T]], request: Any,
                     timeout: Optional[float]) -> T:
-        deadline = time.monotonic() + (self.timeout if timeout is None else rq.check_timeout(timeout))
+        budget = self.timeout if timeout is None else rq.check_timeout(timeout)
+        deadline = time.monotonic() + budget
         attempt = 1
         while True:
             try:

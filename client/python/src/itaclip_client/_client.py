@@ -53,7 +53,8 @@ class Client:
 
     def _call(self, method: Callable[..., T], request: Any, timeout: Optional[float]) -> T:
         """One RPC with the retry policy, all attempts within the timeout."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else rq.check_timeout(timeout))
+        budget = self.timeout if timeout is None else rq.check_timeout(timeout)
+        deadline = time.monotonic() + budget
         attempt = 1
         while True:
             try:

@@ -49,8 +49,8 @@ def request_image(image: ImageInput) -> Tuple[dict, Union[bytes, np.ndarray]]:
     elif isinstance(image, np.ndarray):
         array = image
     else:
-        raise InvalidArgument("an image is a path, encoded bytes, a NumPy array or a PIL image; got %s"
-                              % type(image).__name__)
+        raise InvalidArgument("an image is a path, encoded bytes, a NumPy array or a PIL image; "
+                              "got %s" % type(image).__name__)
     array = check_rgb_array(array)
     raw = svc.RawImage(width=array.shape[1], height=array.shape[0],
                        format=svc.RawImage.RGB if array.ndim == 3 else svc.RawImage.GRAY,
@@ -121,8 +121,8 @@ def draw_legend(canvas: np.ndarray, rows: Sequence[Tuple[Tuple[int, int, int], s
     bgr = np.ascontiguousarray(canvas[:, :, ::-1])
     for i, (color, text) in enumerate(rows):
         top = 4 + i * row_height
-        cv2.rectangle(bgr, (left + 6, top), (left + 23, top + 17), tuple(int(c) for c in color[::-1]),
-                      cv2.FILLED)
+        bgr_color = tuple(int(c) for c in color[::-1])
+        cv2.rectangle(bgr, (left + 6, top), (left + 23, top + 17), bgr_color, cv2.FILLED)
         cv2.putText(bgr, text, (left + 30, top + 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1,
                     cv2.LINE_AA)
     return np.ascontiguousarray(bgr[:, :, ::-1])

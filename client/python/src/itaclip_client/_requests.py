@@ -110,7 +110,8 @@ def register_request(classes: Union[Classes, Vocabulary], descriptions: Any,
                      description_weight: Optional[float], display_name: Optional[str],
                      background_first: Optional[bool]) -> svc.RegisterClassesRequest:
     if isinstance(classes, (Vocabulary, vocabulary_pb2.VocabularyDefinition)):
-        if descriptions is not None or description_weight is not None or background_first is not None:
+        if (descriptions is not None or description_weight is not None or
+                background_first is not None):
             raise InvalidArgument("give descriptions, description_weight and background_first "
                                   "inside the Vocabulary, not beside it")
         definition = to_definition(classes)

@@ -81,7 +81,8 @@ def _split_lines(content: str) -> List[str]:
 
 
 def parse_class_file(content: str) -> List[List[str]]:
-    """A class file: one class per line, names separated by exactly ", " (core/text/class_file.h)."""
+    """A class file: one class per line, names separated by exactly ", "
+    (core/text/class_file.h)."""
     lines = _split_lines(content)
     if not lines:
         raise InvalidArgument("class-name file has no classes (it is empty)")
