@@ -28,6 +28,15 @@ FAST: Dict[str, object] = {"short_side": 224, "pamr_steps": 0}
 TOKEN = "pyclient-test-token-0123456789"
 
 
+def nowhere(work: Path) -> str:
+    """A target where nothing listens, for certain: a Unix socket path that does not exist (a
+    freed TCP port could be taken by a server of a test running beside), short enough for
+    sun_path wherever the work folder is."""
+    path = "/tmp/itaclip-pyclient-none-%d-%s.sock" % (os.getpid(), work.name)
+    assert not os.path.exists(path)
+    return "unix:" + path
+
+
 def env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
@@ -165,6 +174,15 @@ def limited_server(work: Path) -> Iterator[RunningServer]:
         yield s
     finally:
         s.stop()
+
+
+def wait_in_flight(server: RunningServer, calls: int = 1, timeout_s: float = 60) -> None:
+    """Waits until the server has `calls` calls admitted and unanswered."""
+    deadline = time.monotonic() + timeout_s
+    while in_flight(server) < calls:
+        if time.monotonic() > deadline:
+            raise AssertionError("fewer than %d calls in flight after %g s" % (calls, timeout_s))
+        time.sleep(0.02)
 
 
 def in_flight(server: RunningServer) -> float:

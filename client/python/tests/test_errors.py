@@ -1,25 +1,18 @@
 """Each error class produced for real by the server (or the network), the server's message
 carried, and the retries: bounded, with backoff, and only for UNAVAILABLE and RESOURCE_EXHAUSTED."""
-import socket
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAST, MAX_DECODED_PIXELS, RunningServer, in_flight
+from conftest import FAST, MAX_DECODED_PIXELS, RunningServer, nowhere, wait_in_flight
 
 import itaclip_client as ic
 
 # voc21's sliding window with a stride of 14 and PAMR: dozens of crops, seconds on the tiny model
 # with one thread; long enough to be in flight while other calls are made.
 SLOW = {"stride": 14}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_error_classes() -> None:
@@ -48,8 +41,8 @@ def test_deadline_exceeded(client: ic.Client, image_path: Path) -> None:
         client.segment(image_path, vid, timeout=0)
 
 
-def test_unavailable_is_retried_with_backoff_then_raised(image_path: Path) -> None:
-    target = "127.0.0.1:%d" % free_port()  # nothing listens there
+def test_unavailable_is_retried_with_backoff_then_raised(work: Path) -> None:
+    target = nowhere(work)
     with ic.Client(target, retry=ic.NO_RETRIES) as c:
         start = time.monotonic()
         with pytest.raises(ic.Unavailable):
@@ -85,10 +78,11 @@ def test_unavailable_from_a_draining_server_counts_the_attempts(work: Path,
         s.wait_serving()
         with ic.Client(s.address, timeout=120) as c:
             vid = c.register_vocabulary(["cat", "dog"])
-            slow = threading.Thread(target=lambda: c.segment(image_path, vid, **SLOW))
+            results = []
+            slow = threading.Thread(
+                target=lambda: results.append(c.segment(image_path, vid, **SLOW)))
             slow.start()
-            while in_flight(s) < 1:
-                time.sleep(0.02)
+            wait_in_flight(s)
             s.server.process.send_signal(15)
             s.server.wait_for_event("draining")
             policy = ic.RetryPolicy(max_attempts=3, initial_backoff=0.05, jitter=0)
@@ -97,6 +91,7 @@ def test_unavailable_from_a_draining_server_counts_the_attempts(work: Path,
                     other.list_vocabularies()
             assert e.value.message
             slow.join()
+            assert len(results) == 1  # the call in flight finished during the drain
         events = [e for e in s.rpc_events() if e.get("method") == "ListVocabularies"]
         assert [e.get("code") for e in events] == ["UNAVAILABLE"] * 3
     finally:
@@ -121,13 +116,11 @@ def test_resource_exhausted_at_capacity_then_retried(limited_server: RunningServ
     with ic.Client(limited_server.address, timeout=120) as c:
         vid = c.register_vocabulary(["cat", "dog"])
 
-        def slow_call() -> None:
-            c.segment(image_path, vid, **SLOW)
-
-        slow = threading.Thread(target=slow_call)
+        results = []
+        slow = threading.Thread(
+            target=lambda: results.append(c.segment(image_path, vid, **SLOW)))
         slow.start()
-        while in_flight(limited_server) < 1:
-            time.sleep(0.02)
+        wait_in_flight(limited_server)
         with ic.Client(limited_server.address, retry=ic.NO_RETRIES) as once:
             with pytest.raises(ic.ResourceExhausted) as e:
                 once.segment(image_path, vid, **FAST)
@@ -138,7 +131,7 @@ def test_resource_exhausted_at_capacity_then_retried(limited_server: RunningServ
         with ic.Client(limited_server.address, retry=patient, timeout=120) as retrying:
             seg = retrying.segment(image_path, vid, **FAST)
         slow.join()
-        assert seg.labels.shape == (513, 513)
+        assert len(results) == 1 and seg.labels.shape == (513, 513)
         refused = len([e for e in limited_server.rpc_events()
                        if e.get("code") == "RESOURCE_EXHAUSTED"]) - before
         assert refused >= 1  # it was refused, then retried until admitted
