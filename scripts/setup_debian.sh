@@ -2,8 +2,9 @@
 # Installs what the build, the tests and the benchmark need: Debian's packages (Debian 12 or 13)
 # and, in .venv/ beside them, PyPI's pinned PyTorch wheel, whose LibTorch CMake builds against
 # (scripts/requirements-torch.txt), plus the Python packages of the tests
-# (scripts/requirements-test.txt). Idempotent; run as root (or with sudo). Used by the README,
-# .ci/run and the Dockerfile.
+# (scripts/requirements-test.txt), and the wheels the Python client's test installs offline into a
+# fresh virtual environment (.venv/pyclient-wheels/, scripts/requirements-pyclient.txt).
+# Idempotent; run as root (or with sudo). Used by the README, .ci/run and the Dockerfile.
 #   usage: scripts/setup_debian.sh [all|build|build-system-torch]
 #     all (default)       everything: what CI and developers need
 #     build               the toolchain, the libraries and LibTorch's wheel in .venv/ (the CUDA
@@ -68,4 +69,10 @@ if [ -n "$requirements" ]; then
   [ -x .venv/bin/python3 ] || /usr/bin/python3 -m venv .venv
   # pip's cache (~/.cache/pip) makes a second set-up on the same machine a matter of seconds.
   .venv/bin/python3 -m pip install --disable-pip-version-check -q -r "$requirements"
+fi
+if [ "$mode" = all ]; then
+  # The Python client's test (ctest e2e.python_package) installs the package into a fresh virtual
+  # environment offline, from these wheels (client/python/tests/run_in_fresh_venv.sh).
+  .venv/bin/python3 -m pip download --disable-pip-version-check -q -d .venv/pyclient-wheels \
+    -r scripts/requirements-pyclient.txt
 fi
