@@ -23,6 +23,9 @@ build_packages=(
   # server and client: gRPC, Protobuf, prometheus-cpp, hiredis (the shared Redis vocabulary store)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc prometheus-cpp-dev libssl-dev
   libhiredis-dev
+  # server: cpp-httplib for its HTTP endpoints (/metrics); its pkg-config flags enable its brotli
+  # support, whose headers it then includes
+  libcpp-httplib-dev libbrotli-dev
 )
 # .venv/: Debian's Python with its venv module (pip installs the wheels there, outside Debian's
 # externally managed Python).

@@ -137,7 +137,8 @@ class ReflectionOption : public grpc::ServerBuilderOption {
 absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts) {
   if (!config.metrics_address().empty()) {
     ASSIGN_OR_RETURN(parts.metrics_endpoint,
-                     MetricsEndpoint::Start(config.metrics_address(), parts.metrics));
+                     MetricsEndpoint::Start(config.metrics_address(), parts.metrics,
+                                            MetricsHttpOptions(config)));
   }
   BearerTokenAuth auth;
   const bool tokens_required = !config.auth().bearer_tokens_file().empty();

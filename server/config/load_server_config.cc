@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -85,6 +86,12 @@ v1::ServerConfig DefaultServerConfig() {
   v1::RedisConfig& redis = *config.mutable_vocabulary()->mutable_redis();
   redis.set_key_prefix("itaclip:");
   redis.set_timeout_seconds(2.0);
+  const HttpServerOptions http;  // http_server.h holds the one copy of the HTTP defaults
+  v1::HttpEndpointConfig& metrics_http = *config.mutable_metrics_http();
+  metrics_http.set_max_connections(http.max_connections);
+  metrics_http.set_read_timeout_seconds(absl::ToDoubleSeconds(http.read_timeout));
+  metrics_http.set_write_timeout_seconds(absl::ToDoubleSeconds(http.write_timeout));
+  metrics_http.set_keep_alive_timeout_seconds(absl::ToDoubleSeconds(http.keep_alive_timeout));
   config.mutable_lifecycle()->set_drain_grace_seconds(20.0);
   config.mutable_lifecycle()->set_skip_warmup(false);
   // tls and auth stay empty (plaintext, no bearer token) but present, like every sub-message, so
@@ -214,6 +221,18 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
     }
   }
 
+  const v1::HttpEndpointConfig& metrics_http = config.metrics_http();
+  require_positive("metrics_http.max_connections", metrics_http.max_connections());
+  for (const auto& [name, seconds] :
+       {std::pair<const char*, double>{"read_timeout_seconds", metrics_http.read_timeout_seconds()},
+        {"write_timeout_seconds", metrics_http.write_timeout_seconds()},
+        {"keep_alive_timeout_seconds", metrics_http.keep_alive_timeout_seconds()}}) {
+    if (!(seconds > 0.0) || !(seconds <= 3600.0)) {
+      problems.push_back(absl::StrCat("metrics_http.", name, " must be > 0 and at most 3600 (got ",
+                                      seconds, ")"));
+    }
+  }
+
   const double grace = config.lifecycle().drain_grace_seconds();
   if (!(grace >= 0.0) || !std::isfinite(grace)) {
     problems.push_back(
@@ -240,6 +259,16 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("invalid server config: ", absl::StrJoin(problems, "; ")));
+}
+
+HttpServerOptions MetricsHttpOptions(const v1::ServerConfig& config) {
+  HttpServerOptions options;
+  const v1::HttpEndpointConfig& http = config.metrics_http();
+  options.max_connections = http.max_connections();
+  options.read_timeout = absl::Seconds(http.read_timeout_seconds());
+  options.write_timeout = absl::Seconds(http.write_timeout_seconds());
+  options.keep_alive_timeout = absl::Seconds(http.keep_alive_timeout_seconds());
+  return options;
 }
 
 Limits LimitsFromConfig(const v1::ServerConfig& config) {

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "itaclip/v1/server_config.pb.h"
 #include "server/config/limits.h"
+#include "server/http/http_server.h"
 
 namespace itaclip::server {
 
@@ -27,6 +28,9 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config);
 
 // The limits the request path enforces: config.limits plus scheduling.max_pending_requests.
 Limits LimitsFromConfig(const v1::ServerConfig& config);
+
+// The metrics endpoint's HTTP settings (config.metrics_http).
+HttpServerOptions MetricsHttpOptions(const v1::ServerConfig& config);
 
 // model.templates_file, or <model.configs_dir>/templates/openai_imagenet_80.txt when it is empty.
 std::string TemplatesFilePath(const v1::ServerConfig& config);
