@@ -43,6 +43,7 @@
 #include "server/scheduling/worker_pool.h"
 #include "server/vocabulary/embedding_cache.h"
 #include "server/vocabulary/open_vocabulary_store.h"
+#include "server/vocabulary/store_health.h"
 #include "server/vocabulary/vocabulary_definition.h"
 #include "server/vocabulary/vocabulary_registry.h"
 
@@ -61,6 +62,8 @@ struct Server::Parts {
   std::unique_ptr<text::BpeTokenizer> tokenizer;
   std::unique_ptr<text::TextEmbedder> embedder;
   std::unique_ptr<VocabularyStore> store;
+  std::unique_ptr<StoreHealthMonitor> store_health;
+  std::unique_ptr<WorkerPool> store_io;  // the threads that wait on the store for the handlers
   std::unique_ptr<EmbeddingCache> cache;
   std::unique_ptr<VocabularyRegistry> registry;
   std::unique_ptr<WorkerPool> workers;
@@ -211,6 +214,8 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   // Vocabularies.
   ASSIGN_OR_RETURN(parts.store, OpenVocabularyStore(config.vocabulary()));
   Log(LogLevel::kInfo, "vocabulary_store").With("store", parts.store->Describe());
+  parts.store_health = std::make_unique<StoreHealthMonitor>(parts.store.get(), absl::Seconds(5));
+  parts.store_io = std::make_unique<WorkerPool>(config.scheduling().store_threads());
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
   const int text_batch = config.scheduling().text_batch();
   const text::TextEmbedder* embedder = parts.embedder.get();
@@ -254,7 +259,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
     stats.cache_evictions = cache.evictions;
     stats.cache_resident_bytes = cache.resident_bytes;
     stats.cache_entries = cache.entries;
-    stats.vocabulary_store_up = p->store->Ping().ok() ? 1 : 0;
+    stats.vocabulary_store_up = p->store_health->up() ? 1 : 0;
     return stats;
   });
 
@@ -301,6 +306,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
 
   parts.serving.registry = parts.registry.get();
   parts.serving.workers = parts.workers.get();
+  parts.serving.store_io = parts.store_io.get();
   parts.serving.executor = parts.executor.get();
   parts.serving.admission = parts.admission.get();
   return absl::OkStatus();
@@ -355,6 +361,7 @@ void Server::Drain(absl::Duration grace) {
   }
   // Cancels the calls still open; their tokens fire and the workers answer them at the next stage.
   p.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  if (p.store_io) p.store_io->Stop();
   if (p.batcher) p.batcher->Stop();
   if (p.workers) p.workers->Stop();
   p.grpc_server->Wait();

@@ -59,6 +59,7 @@ v1::ServerConfig DefaultServerConfig() {
   v1::SchedulingConfig& scheduling = *config.mutable_scheduling();
   const Limits limits;  // limits.h holds the one copy of the limit defaults
   scheduling.set_workers(2);
+  scheduling.set_store_threads(4);
   scheduling.set_max_pending_requests(limits.max_pending_requests);
   scheduling.set_max_batch_crops(16);
   scheduling.set_default_preset("voc21");
@@ -162,6 +163,7 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
 
   const v1::SchedulingConfig& scheduling = config.scheduling();
   require_positive("scheduling.workers", scheduling.workers());
+  require_positive("scheduling.store_threads", scheduling.store_threads());
   require_positive("scheduling.max_pending_requests", scheduling.max_pending_requests());
   require_positive("scheduling.max_batch_crops", scheduling.max_batch_crops());
   if (scheduling.text_batch() < 0) {
@@ -228,8 +230,8 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
         {"write_timeout_seconds", metrics_http.write_timeout_seconds()},
         {"keep_alive_timeout_seconds", metrics_http.keep_alive_timeout_seconds()}}) {
     if (!(seconds > 0.0) || !(seconds <= 3600.0)) {
-      problems.push_back(absl::StrCat("metrics_http.", name, " must be > 0 and at most 3600 (got ",
-                                      seconds, ")"));
+      problems.push_back(
+          absl::StrCat("metrics_http.", name, " must be > 0 and at most 3600 (got ", seconds, ")"));
     }
   }
 

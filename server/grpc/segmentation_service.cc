@@ -103,32 +103,51 @@ grpc::ServerUnaryReactor* SegmentationService::Segment(grpc::CallbackServerConte
                                                                 response_bytes);
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr || !call->Parse()) return call;
-  const v1::SegmentRequest* request = &call->request();
-  v1::SegmentResponse* response = call->response();
-  SegmentCall segment_call;
-  absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket =
-      AdmitSegment(*parts, *request, *call, segment_call);
-  if (!ticket.ok()) {
-    call->Finish(ticket.status());
+  // The request's own checks need no I/O and run here; the vocabulary check of an id reads the
+  // store, so it and what follows run on a store thread.
+  auto checked = std::make_shared<CheckedSegment>();
+  if (absl::Status status = CheckSegmentRequest(*parts, call->request(), *checked); !status.ok()) {
+    call->Finish(status);
     return call;
   }
-  parts->executor->Start(std::move(segment_call), *std::move(ticket),
-                         [call, response](absl::StatusOr<v1::SegmentResponse> result) {
-                           if (result.ok()) {
-                             *response = *std::move(result);
-                             response->set_request_id(call->request_id());
-                           }
-                           call->Finish(result.status());
-                         });
+  auto admit_and_start = [this, call, parts, checked] {
+    SegmentCall segment_call;
+    absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket =
+        AdmitSegment(*parts, call->request(), *call, std::move(*checked), segment_call);
+    if (!ticket.ok()) {
+      call->Finish(ticket.status());
+      return;
+    }
+    parts->executor->Start(std::move(segment_call), *std::move(ticket),
+                           [call](absl::StatusOr<v1::SegmentResponse> result) {
+                             if (result.ok()) {
+                               *call->response() = *std::move(result);
+                               call->response()->set_request_id(call->request_id());
+                             }
+                             call->Finish(result.status());
+                           });
+  };
+  if (call->request().has_vocabulary_id()) {
+    parts->store_io->Submit(std::move(admit_and_start));
+  } else {
+    admit_and_start();
+  }
   return call;
+}
+
+absl::Status SegmentationService::CheckSegmentRequest(const ServingParts& parts,
+                                                      const v1::SegmentRequest& request,
+                                                      CheckedSegment& checked) const {
+  ASSIGN_OR_RETURN(checked.image, ValidateSegmentRequest(request, limits_));
+  ASSIGN_OR_RETURN(checked.params,
+                   ResolvePipelineParams(request, parts.presets, default_preset_, limits_));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationService::AdmitSegment(
     const ServingParts& parts, const v1::SegmentRequest& request, const RpcCall& call,
-    SegmentCall& segment_call) const {
-  ASSIGN_OR_RETURN(const ImageSize image, ValidateSegmentRequest(request, limits_));
-  ASSIGN_OR_RETURN(pipeline::PipelineParams params,
-                   ResolvePipelineParams(request, parts.presets, default_preset_, limits_));
+    CheckedSegment checked, SegmentCall& segment_call) const {
+  RETURN_IF_ERROR(call.cancel()->Check("checking the vocabulary"));
   VocabularySize vocabulary;
   if (request.has_vocabulary_id()) {
     // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
@@ -137,21 +156,30 @@ absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationService::AdmitSegme
     vocabulary = SizeOf(request.inline_vocabulary());
   }
   RequestShape shape;
-  shape.width = image.width;
-  shape.height = image.height;
+  shape.width = checked.image.width;
+  shape.height = checked.image.height;
   shape.num_classes = vocabulary.num_classes;
   shape.num_queries = vocabulary.num_queries;
   shape.want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;
-  const RequestCost cost = EstimateRequestCost(shape, params, parts.model_config);
+  const RequestCost cost = EstimateRequestCost(shape, checked.params, parts.model_config);
   RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
   ASSIGN_OR_RETURN(std::unique_ptr<AdmissionTicket> ticket,
                    parts.admission->TryAdmit(cost.peak_bytes));
   segment_call.request = &request;
   segment_call.vocabulary_id = request.has_vocabulary_id() ? request.vocabulary_id() : "";
-  segment_call.params = std::move(params);
+  segment_call.params = std::move(checked.params);
   segment_call.cancel = call.cancel();
   segment_call.received = call.received();
   return ticket;
+}
+
+void SegmentationService::OnStoreThread(const ServingParts& parts, RpcCall* call,
+                                        std::function<absl::Status()> work) const {
+  parts.store_io->Submit([call, work = std::move(work)] {
+    absl::Status status = call->cancel()->Check("reading the vocabulary store");
+    if (status.ok()) status = work();
+    call->Finish(status);
+  });
 }
 
 void SegmentationService::FillVocabularyInfo(const ServingParts& parts,
@@ -174,11 +202,12 @@ grpc::ServerUnaryReactor* SegmentationService::GetVocabulary(grpc::CallbackServe
                                                                      request_bytes, response_bytes);
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr || !call->Parse()) return call;
-  const v1::GetVocabularyRequest* request = &call->request();
-  v1::VocabularyInfo* response = call->response();
-  absl::StatusOr<v1::StoredVocabulary> record = parts->registry->Get(request->vocabulary_id());
-  if (record.ok()) FillVocabularyInfo(*parts, *record, /*with_definition=*/true, response);
-  call->Finish(record.status());
+  OnStoreThread(*parts, call, [this, call, parts]() -> absl::Status {
+    ASSIGN_OR_RETURN(const v1::StoredVocabulary record,
+                     parts->registry->Get(call->request().vocabulary_id()));
+    FillVocabularyInfo(*parts, record, /*with_definition=*/true, call->response());
+    return absl::OkStatus();
+  });
   return call;
 }
 
@@ -189,16 +218,14 @@ grpc::ServerUnaryReactor* SegmentationService::ListVocabularies(
       context, "ListVocabularies", request_bytes, response_bytes);
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr || !call->Parse()) return call;
-  const v1::ListVocabulariesRequest* request = &call->request();
-  v1::ListVocabulariesResponse* response = call->response();
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> records = parts->registry->List();
-  if (records.ok()) {
-    for (const v1::StoredVocabulary& record : *records) {
-      FillVocabularyInfo(*parts, record, request->include_definitions(),
-                         response->add_vocabularies());
+  OnStoreThread(*parts, call, [this, call, parts]() -> absl::Status {
+    ASSIGN_OR_RETURN(const std::vector<v1::StoredVocabulary> records, parts->registry->List());
+    for (const v1::StoredVocabulary& record : records) {
+      FillVocabularyInfo(*parts, record, call->request().include_definitions(),
+                         call->response()->add_vocabularies());
     }
-  }
-  call->Finish(records.status());
+    return absl::OkStatus();
+  });
   return call;
 }
 
@@ -209,8 +236,8 @@ grpc::ServerUnaryReactor* SegmentationService::DeleteVocabulary(
       context, "DeleteVocabulary", request_bytes, response_bytes);
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr || !call->Parse()) return call;
-  const v1::DeleteVocabularyRequest* request = &call->request();
-  call->Finish(parts->registry->Delete(request->vocabulary_id()));
+  OnStoreThread(*parts, call,
+                [call, parts] { return parts->registry->Delete(call->request().vocabulary_id()); });
   return call;
 }
 

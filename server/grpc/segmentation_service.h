@@ -17,6 +17,7 @@
 #include "itaclip/v1/segmentation_service.grpc.pb.h"
 #include "server/config/limits.h"
 #include "server/grpc/bearer_token_auth.h"
+#include "server/grpc/request_validation.h"
 #include "server/grpc/rpc_call.h"
 #include "server/scheduling/admission_control.h"
 #include "server/scheduling/segment_executor.h"
@@ -31,6 +32,7 @@ class ServerMetrics;
 struct ServingParts {
   VocabularyRegistry* registry = nullptr;
   WorkerPool* workers = nullptr;
+  WorkerPool* store_io = nullptr;  // handlers' store reads and writes: gRPC's threads never block
   SegmentExecutor* executor = nullptr;
   AdmissionControl* admission = nullptr;
   std::map<std::string, pipeline::PipelineParams> presets;
@@ -87,13 +89,25 @@ class SegmentationService final : public RawSegmentationService {
   // Authentication, then the serving state (loading, draining), before the request is even
   // parsed. Returns the parts to use, or null when the call has been finished with an error.
   const ServingParts* CheckServing(RpcCall* call);
-  // Everything a Segment call passes before it is admitted, cheapest first: the request's own
-  // checks, its parameters, its vocabulary (NOT_FOUND now rather than after queueing), its cost
-  // (crops, estimated memory) and the admission. Fills `segment_call` for the executor.
+  // What a Segment request's own checks found (no I/O: they run on gRPC's thread).
+  struct CheckedSegment {
+    ImageSize image;
+    pipeline::PipelineParams params;
+  };
+  absl::Status CheckSegmentRequest(const ServingParts& parts, const v1::SegmentRequest& request,
+                                   CheckedSegment& checked) const;
+  // The rest of what a Segment call passes before it is admitted: its vocabulary (NOT_FOUND now
+  // rather than after queueing; for an id this reads the store, so it runs on a store thread), its
+  // cost (crops, estimated memory) and the admission. Fills `segment_call` for the executor.
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> AdmitSegment(const ServingParts& parts,
                                                                 const v1::SegmentRequest& request,
                                                                 const RpcCall& call,
+                                                                CheckedSegment checked,
                                                                 SegmentCall& segment_call) const;
+  // Runs `work`, which reads or writes the vocabulary store, on a store thread (after the call's
+  // deadline and cancellation are checked) and finishes `call` with its status.
+  void OnStoreThread(const ServingParts& parts, RpcCall* call,
+                     std::function<absl::Status()> work) const;
   void FillVocabularyInfo(const ServingParts& parts, const v1::StoredVocabulary& record,
                           bool with_definition, v1::VocabularyInfo* info) const;
 

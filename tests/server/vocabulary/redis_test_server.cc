@@ -110,6 +110,14 @@ void RedisTestServer::Kill() {
   pid_ = -1;
 }
 
+void RedisTestServer::Pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisTestServer::Resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 absl::Status RedisTestServer::Restart() {
   Kill();
   return Spawn();

@@ -39,6 +39,9 @@ class RedisTestServer {
 
   // SIGKILL and wait: like a crash, nothing is flushed (and with --save "" nothing would be).
   void Kill();
+  // SIGSTOP / SIGCONT: a Redis that stalls (connections stay open, nothing answers) and resumes.
+  void Pause();
+  void Resume();
   // A new redis-server on the same port, empty.
   absl::Status Restart();
 
