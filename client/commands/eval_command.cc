@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -182,8 +183,12 @@ absl::StatusOr<Backend> RemoteBackend(const EvalInputs& inputs) {
   v1::VocabularyDefinition definition;
   if (vocabulary_id.empty()) {
     ASSIGN_OR_RETURN(text::VocabularySpec vocabulary, ReadVocabulary(inputs));
-    // The preset's def_coefficient, explicitly: the server's default weight is VOC21's.
-    definition = ToVocabularyDefinition(vocabulary, inputs.params.def_coefficient);
+    // The weight is left to the preset (the server then uses the preset's def_coefficient, as the
+    // in-process mode does, and the id is the one `itaclip register` gives), unless --set
+    // def_coefficient=... chose one.
+    std::optional<double> weight;
+    if (all_overrides.count("def_coefficient") > 0) weight = inputs.params.def_coefficient;
+    definition = ToVocabularyDefinition(vocabulary, weight);
   } else if (HasVocabularyFlags() || !absl::GetFlag(FLAGS_descriptions).empty()) {
     return absl::InvalidArgumentError(
         "give --vocabulary ID or a class file (--classes, --descriptions), not both");

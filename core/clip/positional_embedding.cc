@@ -12,8 +12,11 @@ at::Tensor InterpolatePositionalEmbedding(const at::Tensor& positional, int64_t 
   const int64_t grid = static_cast<int64_t>(std::lround(std::sqrt(pos.size(0) - 1)));
   if (rows == grid && cols == grid) return pos;
   const int64_t width = pos.size(1);
-  const double scale_rows = (static_cast<double>(rows) + 0.1) / static_cast<double>(grid);
-  const double scale_cols = (static_cast<double>(cols) + 0.1) / static_cast<double>(grid);
+  // Spec §2 (positional embedding): scale factors (n + 0.1) / grid, not sizes; the 0.1 keeps
+  // floor(grid * scale) from rounding down to n - 1, and it sets the sampling step.
+  constexpr double kScaleOffset = 0.1;
+  const double scale_rows = (static_cast<double>(rows) + kScaleOffset) / static_cast<double>(grid);
+  const double scale_cols = (static_cast<double>(cols) + kScaleOffset) / static_cast<double>(grid);
   // PyTorch's interpolate derives the output size as floor(input * scale) in double precision.
   const int64_t out_rows = static_cast<int64_t>(std::floor(grid * scale_rows));
   const int64_t out_cols = static_cast<int64_t>(std::floor(grid * scale_cols));

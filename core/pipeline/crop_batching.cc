@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/pipeline/view_count.h"
+
 namespace itaclip::pipeline {
 
 int64_t ViewActivationBytes(const checkpoint::ClipConfig& config, int64_t crop_h, int64_t crop_w,
@@ -23,7 +25,8 @@ int64_t ViewActivationBytes(const checkpoint::ClipConfig& config, int64_t crop_h
 int64_t CropsPerBatch(const checkpoint::ClipConfig& config, int64_t crop_h, int64_t crop_w,
                       int64_t element_bytes, int64_t budget_bytes, int64_t max_crops,
                       clip::SelfSelfAttentionMode mode) {
-  const int64_t per_crop = 5 * ViewActivationBytes(config, crop_h, crop_w, element_bytes, mode);
+  const int64_t per_crop =
+      kNumViews * ViewActivationBytes(config, crop_h, crop_w, element_bytes, mode);
   return std::clamp<int64_t>(budget_bytes / std::max<int64_t>(per_crop, 1), 1,
                              std::max<int64_t>(max_crops, 1));
 }

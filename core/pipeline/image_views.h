@@ -11,6 +11,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/pipeline/view_count.h"
+
 namespace itaclip::pipeline {
 
 // torchvision Grayscale on the normalised channels: 0.2989 R + 0.587 G + 0.114
@@ -51,7 +53,7 @@ inline constexpr int kViewGray = 1;
 inline constexpr int kViewBlur = 2;
 inline constexpr int kViewFlipRows = 3;
 inline constexpr int kViewFlipColumns = 4;
-inline constexpr int kNumViews = 5;
+static_assert(kViewFlipColumns + 1 == kNumViews, "view_count.h counts the views above");
 
 }  // namespace itaclip::pipeline
 

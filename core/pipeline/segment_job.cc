@@ -85,16 +85,16 @@ void SegmentJob::AddCropFeatures(int64_t begin, const at::Tensor& view_features,
   // The crops' upsampled logits ([k, Q, crop_h, crop_w], the largest tensor of a batch: 2.3 GB
   // for 64 crops of COCO-Stuff in float32) are made a few crops at a time.
   const int64_t crop_bytes = num_queries * crop_h * crop_w * view_features.element_size();
-  const int64_t k = view_features.size(0) / 5;
+  const int64_t k = view_features.size(0) / kNumViews;
   const int64_t chunk = std::clamp<int64_t>(
       max_fused_logit_bytes / std::max<int64_t>(crop_bytes, 1), 1, std::max<int64_t>(k, 1));
   const at::Tensor by_view =
-      view_features.view({5, k, view_features.size(1), view_features.size(2)});
+      view_features.view({kNumViews, k, view_features.size(1), view_features.size(2)});
   for (int64_t first = 0; first < k; first += chunk) {
     const int64_t count = std::min(chunk, k - first);
     const at::Tensor views =
         by_view.narrow(1, first, count)
-            .reshape({5 * count, view_features.size(1), view_features.size(2)});
+            .reshape({kNumViews * count, view_features.size(1), view_features.size(2)});
     const at::Tensor logits = FuseCropLogits(views, crop_h / patch_size, crop_w / patch_size, text,
                                              params_.img_eng_coefficient, crop_h, crop_w);
     for (int64_t i = 0; i < count; ++i) {

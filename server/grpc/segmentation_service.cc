@@ -58,42 +58,45 @@ grpc::ServerUnaryReactor* SegmentationService::RegisterClasses(
       context, "RegisterClasses", request_bytes, response_bytes);
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr || !call->Parse()) return call;
-  const v1::RegisterClassesRequest* request = &call->request();
-  v1::RegisterClassesResponse* response = call->response();
-  if (absl::Status status = ValidateRegisterRequest(*request, limits_); !status.ok()) {
-    call->Finish(status);
+  absl::StatusOr<std::unique_ptr<AdmissionTicket>> admitted =
+      [&]() -> absl::StatusOr<std::unique_ptr<AdmissionTicket>> {
+    RETURN_IF_ERROR(ValidateRegisterRequest(call->request(), limits_));
+    return parts->admission->TryAdmit();
+  }();
+  if (!admitted.ok()) {
+    call->Finish(admitted.status());
     return call;
   }
-  absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket = parts->admission->TryAdmit();
-  if (!ticket.ok()) {
-    call->Finish(ticket.status());
-    return call;
-  }
-  // Building embeddings runs the text tower: a worker's job, not the gRPC thread's.
-  std::shared_ptr<AdmissionTicket> held(std::move(*ticket));
-  // Built for the server's default preset when the vocabulary leaves its weight to the preset
-  // (a Segment with another preset builds its own on first use).
-  const std::string default_preset = default_preset_;
-  parts->workers->Submit([call, request, response, parts, held, default_preset]() mutable {
-    absl::Status status = call->cancel()->Check("building the text embeddings");
-    if (status.ok()) {
-      absl::StatusOr<VocabularyRegistry::Registration> registration =
-          parts->registry->Register(request->vocabulary(), request->display_name(),
-                                    parts->presets.at(default_preset).def_coefficient,
-                                    call->cancel()->Checker("the next batch of prompts"));
-      if (registration.ok()) {
-        response->set_vocabulary_id(registration->id);
-        response->set_already_registered(registration->already_registered);
-        response->set_num_classes(registration->num_classes);
-        response->set_num_queries(registration->num_queries);
-        response->set_build_ms(registration->build_ms);
-      }
-      status = registration.status();
-    }
+  // Building embeddings runs the text tower: a worker's job, not the gRPC thread's. They are
+  // built for the server's default preset when the vocabulary leaves its weight to the preset (a
+  // Segment with another preset builds its own on first use).
+  const double unset_weight = parts->presets.at(default_preset_).def_coefficient;
+  std::shared_ptr<AdmissionTicket> held(*std::move(admitted));
+  parts->workers->Submit([call, parts, held, unset_weight]() mutable {
+    const absl::Status status = RegisterOnWorker(*parts, *call, unset_weight);
     held.reset();  // free the place before answering (see SegmentExecutor::Complete)
     call->Finish(status);
   });
   return call;
+}
+
+absl::Status SegmentationService::RegisterOnWorker(
+    const ServingParts& parts,
+    ParsedRpcCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call,
+    double unset_weight) {
+  RETURN_IF_ERROR(call.cancel()->Check("building the text embeddings"));
+  const v1::RegisterClassesRequest& request = call.request();
+  ASSIGN_OR_RETURN(
+      const VocabularyRegistry::Registration registration,
+      parts.registry->Register(request.vocabulary(), request.display_name(), unset_weight,
+                               call.cancel()->Checker("the next batch of prompts")));
+  v1::RegisterClassesResponse& response = *call.response();
+  response.set_vocabulary_id(registration.id);
+  response.set_already_registered(registration.already_registered);
+  response.set_num_classes(registration.num_classes);
+  response.set_num_queries(registration.num_queries);
+  response.set_build_ms(registration.build_ms);
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* SegmentationService::Segment(grpc::CallbackServerContext* context,

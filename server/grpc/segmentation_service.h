@@ -89,6 +89,12 @@ class SegmentationService final : public RawSegmentationService {
   // Authentication, then the serving state (loading, draining), before the request is even
   // parsed. Returns the parts to use, or null when the call has been finished with an error.
   const ServingParts* CheckServing(RpcCall* call);
+  // A registration on a worker (the text tower runs there): the call's deadline and cancellation,
+  // the registry, the answer.
+  static absl::Status RegisterOnWorker(
+      const ServingParts& parts,
+      ParsedRpcCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call,
+      double unset_weight);
   // What a Segment request's own checks found (no I/O: they run on gRPC's thread).
   struct CheckedSegment {
     ImageSize image;

@@ -4,7 +4,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -148,14 +150,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   });
   add_routes(*server);
   int port = parts->port;
+  errno = 0;
   if (port == 0) {
     port = server->bind_to_any_port(parts->host);
   } else if (!server->bind_to_port(parts->host, port)) {
     port = -1;
   }
   if (port <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve ", what, " on ", address,
-                                               ": cannot resolve or bind it (port in use?)"));
+    // httplib reports only failure; errno still holds why bind() or getaddrinfo() failed.
+    const int error = errno;
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve ", what, " on ", address, ": ",
+                     error != 0 ? std::strerror(error) : "cannot resolve or bind it"));
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(server), port));
 }

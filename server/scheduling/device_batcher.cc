@@ -12,6 +12,7 @@
 #include "core/common/device.h"
 #include "core/common/torch_error_guard.h"
 #include "core/pipeline/crop_batching.h"
+#include "core/pipeline/view_count.h"
 
 namespace itaclip::server {
 
@@ -162,13 +163,13 @@ DeviceBatcher::QueuedBatch DeviceBatcher::Queue(std::vector<Slice> slices) {
     // Each call's views are contiguous in the batch (CropViews is view-major per call).
     int64_t offset = 0;
     for (const Slice& slice : batch.slices) {
-      const int64_t views = 5 * (slice.end - slice.begin);
+      const int64_t views = pipeline::kNumViews * (slice.end - slice.begin);
       slice.task->job->AddCropFeatures(slice.begin, features->narrow(0, offset, views),
                                        *slice.task->queries, patch);
       offset += views;
     }
-    batch.done = options_.record_marker ? options_.record_marker()
-                                        : DeviceMarker::Record(model_.device());
+    batch.done =
+        options_.record_marker ? options_.record_marker() : DeviceMarker::Record(model_.device());
     return absl::OkStatus();
   });
   return batch;

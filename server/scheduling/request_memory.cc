@@ -7,12 +7,12 @@
 #include "core/pipeline/crop_batching.h"
 #include "core/pipeline/resize.h"
 #include "core/pipeline/sliding_window.h"
+#include "core/pipeline/view_count.h"
 
 namespace itaclip::server {
 namespace {
 
 constexpr int64_t kFloatBytes = 4;
-constexpr int64_t kViewsPerCrop = 5;  // spec §5.2: the image, its flip and three scales of it
 
 // The keep-ratio size in 64-bit arithmetic: RescaledSize takes an int cv::Size, which a header
 // cannot overflow (max_decoded_pixels has already bounded width·height).
@@ -40,7 +40,7 @@ RequestCost EstimateRequestCost(const RequestShape& shape, const pipeline::Pipel
 
   int64_t bytes = 3 * original + 3 * resized_pixels + 3 * resized_pixels * kFloatBytes;
   bytes += (q + 1) * resized_pixels * kFloatBytes;
-  bytes += kViewsPerCrop * pipeline::ViewActivationBytes(model, crop_h, crop_w, kFloatBytes);
+  bytes += pipeline::kNumViews * pipeline::ViewActivationBytes(model, crop_h, crop_w, kFloatBytes);
   bytes += q * crop_h * crop_w * kFloatBytes;
   // The upsampled logits and PAMR's two copies; the softmax; the class probabilities; the scores.
   int64_t planes = 3 * q + q + c + (shape.want_scores ? c : 0);

@@ -19,6 +19,8 @@ namespace {
 constexpr absl::string_view kVersionTag = "itaclip.vocabulary.v1";
 constexpr absl::string_view kIdPrefix = "voc-";
 constexpr size_t kIdHexDigits = 32;
+// How much of a malformed id a message quotes (an id can be as long as a request allows).
+constexpr size_t kQuotedIdBytes = 80;
 
 void AppendUint64(uint64_t value, std::string& out) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
@@ -94,9 +96,10 @@ absl::Status ValidateVocabularyId(absl::string_view id) {
     ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   }
   if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "malformed vocabulary id \"", absl::CHexEscape(id.substr(0, 80)),
-      id.size() > 80 ? "...\"" : "\"", "; an id is \"voc-\" followed by 32 lowercase hex digits"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed vocabulary id \"", absl::CHexEscape(id.substr(0, kQuotedIdBytes)),
+                   id.size() > kQuotedIdBytes ? "...\"" : "\"",
+                   "; an id is \"voc-\" followed by 32 lowercase hex digits"));
 }
 
 }  // namespace itaclip::server

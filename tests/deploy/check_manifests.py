@@ -83,8 +83,9 @@ def series_names(metrics):
 
 
 def rpc_methods(repo):
-    text = read(repo, "server/grpc/segmentation_service.cc")
-    return set(re.findall(r"new RpcCall\(context, \"(\w+)\"", text))
+    # The service's RPCs as the API declares them (the server labels its metrics with these names).
+    text = read(repo, "proto/itaclip/v1/segmentation_service.proto")
+    return set(re.findall(r"^\s*rpc (\w+)\(", text, re.MULTILINE))
 
 
 def server_flags(repo):
