@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,16 @@
 namespace itaclip::server {
 namespace {
 
+// enqueue()'s "accepted" in either httplib's form (void, or true).
+template <typename Result>
+Result Accepted() {
+  if constexpr (std::is_void_v<Result>) {
+    return;
+  } else {
+    return true;
+  }
+}
+
 // httplib's task queue, bounded: `threads` threads, and enqueue() (called by the accepting thread
 // with one accepted connection) waits while every thread is busy, so at most `threads`
 // connections are being served and the rest wait in the kernel's backlog. (httplib's own pool
@@ -31,11 +42,19 @@ class BoundedPool : public httplib::TaskQueue {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
   }
 
-  void enqueue(std::function<void()> fn) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    room_.wait(lock, [this] { return busy_ + tasks_.size() < threads_.size() || stopping_; });
-    tasks_.push_back(std::move(fn));
+  // httplib 0.11 (Debian 12) declares enqueue() void; 0.18 (Debian 13) bool, false meaning
+  // "refused, close the connection". This pool never refuses: it makes the acceptor wait.
+  using EnqueueResult =
+      decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>()));
+
+  EnqueueResult enqueue(std::function<void()> fn) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      room_.wait(lock, [this] { return busy_ + tasks_.size() < threads_.size() || stopping_; });
+      tasks_.push_back(std::move(fn));
+    }
     ready_.notify_one();
+    return Accepted<EnqueueResult>();
   }
 
   void shutdown() override {
