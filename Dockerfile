@@ -126,7 +126,8 @@ RUN /tmp/docker/install-runtime-packages.sh cuda && rm -rf /tmp/docker \
 # host's driver (libcuda.so.1) comes from the NVIDIA container toolkit at run time.
 COPY --from=build-cuda /stage/ /
 RUN ldconfig \
- && ! ldd /usr/local/bin/itaclip-server /usr/local/bin/itaclip | grep -F 'not found'
+ && ! ldd /usr/local/bin/itaclip-server /usr/local/bin/itaclip | grep -F 'not found' \
+      | grep -vE '^\s*lib(cuda|nvidia-ml)\.so\.1 '
 USER 10001:10001
 ENV ITACLIP_MODEL_DIR=/models HOME=/tmp CUDA_CACHE_PATH=/tmp/.nv/ComputeCache \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility

@@ -26,7 +26,7 @@ size=$("${podman[@]}" image inspect "$image" --format '{{.Size}}')
 echo "image $image: $size bytes ($((size / 1000000)) MB)"
 
 out=$("${podman[@]}" run --rm "${flags[@]}" --entrypoint /bin/bash "$image" -c '
-  ldd /usr/local/bin/itaclip-server /usr/local/bin/itaclip | grep -F "not found" | grep -v "libcuda\.so\.1"
+  ldd /usr/local/bin/itaclip-server /usr/local/bin/itaclip | grep -F "not found" | grep -vE "^\s*lib(cuda|nvidia-ml)\.so\.1 "
   id -u
   find / -xdev \( -name "*.a" -o -name "*.h" -o -name "*.hpp" -o -name nvcc -o -name cicc \) \
     -not -path "/proc/*" 2>/dev/null | head -n 5' 2>&1)
