@@ -69,6 +69,9 @@ ARG CUDA_SOURCE=nvidia-apt
 ARG CUDA_APT_REPO=https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64
 ARG CUDA_APT_VERSION=13-0
 ARG CUDA_PYPI_PACKAGES=
+# A PEM bundle of the certificate authorities pip trusts (a network whose TLS proxy has its own CA;
+# scripts/build_image.sh mounts this machine's bundle there); empty: pip's own.
+ARG CA_BUNDLE=
 WORKDIR /src
 COPY scripts/setup_debian.sh scripts/setup_cuda_libtorch.sh scripts/
 RUN --mount=type=cache,id=itaclip-pip,target=/root/.cache/pip \
@@ -93,6 +96,7 @@ RUN --mount=type=cache,id=itaclip-ccache-cuda,target=/ccache \
     CCACHE_DIR=/ccache CCACHE_MAXSIZE=2G ITACLIP_BUILD_JOBS=$BUILD_JOBS \
     ./scripts/build.sh -DITACLIP_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr/local \
       -DITACLIP_CONFIG_DIR=/usr/local/share/itaclip/configs -DTorch_ROOT=/opt/torch/site/torch \
+      -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc \
  && ./scripts/install.sh build /stage \
  && deploy/docker/stage-cuda-libraries.sh /opt/torch /stage
 

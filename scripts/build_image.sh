@@ -12,7 +12,9 @@
 #     base           only the base image
 # Environment: ITACLIP_IMAGE_CACHE (default ~/.cache/itaclip-images: the base tarball and the apt
 # cache), ITACLIP_BASE_IMAGE (default localhost/debian:trixie), ITACLIP_IMAGE_TAG (default
-# itaclip-serve:TARGET), ITACLIP_BUILD_JOBS (default 2: parallel compile jobs inside the build).
+# itaclip-serve:TARGET), ITACLIP_BUILD_JOBS (default 2: parallel compile jobs inside the build),
+# ITACLIP_CA_BUNDLE (default /etc/ssl/certs/ca-certificates.crt: the CAs the CUDA build's pip
+# trusts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-cpu}
@@ -75,6 +77,13 @@ if [ "$target" = cuda ]; then
   # toolkit wheels are the one every machine of this project reaches (override with
   # --build-arg CUDA_SOURCE=nvidia-apt).
   extra+=(--build-arg CUDA_SOURCE=pypi)
+  # The CUDA build downloads wheels over HTTPS: it trusts the certificate authorities this machine
+  # trusts (its network may inspect TLS with a CA of its own).
+  host_ca=${ITACLIP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+  if [ -s "$host_ca" ]; then
+    extra+=(--volume "$host_ca:/run/itaclip-ca-bundle.pem:ro"
+            --build-arg CA_BUNDLE=/run/itaclip-ca-bundle.pem)
+  fi
 fi
 # --format docker: OCI images have no HEALTHCHECK.
 buildah bud --isolation chroot --layers --format docker \

@@ -17,8 +17,10 @@
 #                     pypi        NVIDIA's toolkit wheels from the same pip index
 #                                 (CUDA_PYPI_PACKAGES: nvcc, NVVM, the headers), beside the CUDA
 #                                 libraries the LibTorch wheel brings (nvidia/cu13)
-#                     DIR         a toolkit folder already in the build (e.g. the host's, copied
-#                                 into the build context by scripts/build_image.sh)
+#                     DIR         a toolkit folder already in the build
+#   CA_BUNDLE         a PEM file of the certificate authorities pip trusts instead of its own (a
+#                     network whose TLS proxy has its own CA; scripts/build_image.sh passes this
+#                     machine's bundle); default: pip's
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: setup_cuda_libtorch.sh PREFIX (settings: see the script)" >&2; exit 2; }
 prefix=$1
@@ -41,8 +43,10 @@ if [ "$cuda_source" = pypi ]; then
 fi
 # --target: a plain folder, outside Debian's (externally managed) Python.
 say "torch==$torch_version ${extra[*]} from $index_url"
-pip3 install -q --disable-pip-version-check --target "$prefix/site" --index-url "$index_url" \
-  "torch==$torch_version" "${extra[@]}"
+cert=()
+if [ -n "${CA_BUNDLE:-}" ]; then cert=(--cert "$CA_BUNDLE"); fi
+pip3 install -q --disable-pip-version-check "${cert[@]}" --target "$prefix/site" \
+  --index-url "$index_url" "torch==$torch_version" "${extra[@]}"
 # pip's LibTorch ships old Protobuf headers (for its ONNX code); they would shadow Debian's
 # headers, which the server's generated code needs. LibTorch's C++ API does not include them.
 rm -rf "$prefix/site/torch/include/google"
