@@ -5,12 +5,13 @@
 # (scripts/requirements-test.txt), and the wheels the Python client's test installs offline into a
 # fresh virtual environment (.venv/pyclient-wheels/, scripts/requirements-pyclient.txt).
 # Idempotent; run as root (or with sudo). Used by the README, .ci/run and the Dockerfile.
-#   usage: scripts/setup_debian.sh [all|build|build-system-torch]
+#   usage: scripts/setup_debian.sh [all|build|build-system-torch|toolchain]
 #     all (default)       everything: what CI and developers need
-#     build               the toolchain, the libraries and LibTorch's wheel in .venv/ (the CUDA
-#                         image's build stage)
+#     build               the toolchain, the libraries and LibTorch's wheel in .venv/
 #     build-system-torch  the toolchain, the libraries and Debian's own libtorch-dev (Debian 13:
 #                         LibTorch 2.6, CPU only; the CPU image's build stage), no .venv/
+#     toolchain           the toolchain and the libraries, no LibTorch (the CUDA image's build
+#                         stage: scripts/setup_cuda_libtorch.sh brings LibTorch and CUDA)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,10 @@ test_packages=(
   redis-server
   # deploy checks (scripts/check_deploy.sh): YAML lint; kubectl below
   yamllint
+  # the container smoke test (scripts/build_image.sh, tests/deploy/container_smoke.sh): a Debian 13
+  # base from debootstrap, buildah builds the Dockerfile, podman runs it with runc (named here so
+  # that apt does not pick crun for podman's "crun | runc": crun fails on cgroup v1 hybrid hosts)
+  podman buildah runc debootstrap
 )
 
 mode=${1:-all}
@@ -48,7 +53,8 @@ case "$mode" in
   build) packages=("${build_packages[@]}" "${venv_packages[@]}")
          requirements=scripts/requirements-torch.txt ;;
   build-system-torch) packages=("${build_packages[@]}" libtorch-dev) requirements= ;;
-  *) echo "usage: scripts/setup_debian.sh [all|build|build-system-torch]" >&2; exit 2 ;;
+  toolchain) packages=("${build_packages[@]}") requirements= ;;
+  *) echo "usage: scripts/setup_debian.sh [all|build|build-system-torch|toolchain]" >&2; exit 2 ;;
 esac
 # `kubectl kustomize` renders deploy/ offline. Debian 12 ships kubectl as kubernetes-client 1.20
 # (kustomize v2, which renders deploy/ too); a kubectl already installed (e.g. from Kubernetes' or

@@ -2,9 +2,10 @@
 # Puts the model files where the server reads them and checks each against its SHA-256: used by the
 # Kubernetes init container (on the model volume), by the image's entry point and by hand.
 #   usage: fetch-model.sh [--verify-only] DEST URL SHA256 [DEST URL SHA256 ...]
-#          fetch-model.sh [--verify-only] --official DIR
+#          fetch-model.sh [--verify-only] --official DIR [FILE...]
 # --official DIR stands for OpenAI's ViT-B/16 weights and CLIP's BPE vocabulary, saved as
-# DIR/ViT-B-16.pt and DIR/bpe_simple_vocab_16e6.txt.gz (the server config's paths).
+# DIR/ViT-B-16.pt and DIR/bpe_simple_vocab_16e6.txt.gz (the server config's paths); FILE names
+# limit it to those of the two.
 # A DEST that exists with the right SHA-256 is kept (a pre-filled or persistent volume costs no
 # download); otherwise URL (https://, http://, file://) is downloaded to a temporary file beside
 # DEST, checked, and renamed over DEST, so DEST never holds a partial or unchecked file. A wrong
@@ -20,16 +21,27 @@ readonly OFFICIAL_BPE_SHA256=924691ac288e54409236115652ad4aa250f48203de50a9e4722
 say() { echo "fetch-model: $*" >&2; }
 usage() {
   say "usage: fetch-model.sh [--verify-only] DEST URL SHA256 [DEST URL SHA256 ...]"
-  say "       fetch-model.sh [--verify-only] --official DIR"
+  say "       fetch-model.sh [--verify-only] --official DIR [FILE...]"
   exit 2
 }
 
 verify_only=0
 if [ "${1:-}" = --verify-only ]; then verify_only=1; shift; fi
 if [ "${1:-}" = --official ]; then
-  [ $# -eq 2 ] || usage
-  set -- "$2/ViT-B-16.pt" "$OFFICIAL_MODEL_URL" "$OFFICIAL_MODEL_SHA256" \
-         "$2/bpe_simple_vocab_16e6.txt.gz" "$OFFICIAL_BPE_URL" "$OFFICIAL_BPE_SHA256"
+  [ $# -ge 2 ] || usage
+  dir=$2
+  shift 2
+  names=("$@")
+  [ ${#names[@]} -gt 0 ] || names=(ViT-B-16.pt bpe_simple_vocab_16e6.txt.gz)
+  set --
+  for name in "${names[@]}"; do
+    case "$name" in
+      ViT-B-16.pt) set -- "$@" "$dir/$name" "$OFFICIAL_MODEL_URL" "$OFFICIAL_MODEL_SHA256" ;;
+      bpe_simple_vocab_16e6.txt.gz) set -- "$@" "$dir/$name" "$OFFICIAL_BPE_URL" "$OFFICIAL_BPE_SHA256" ;;
+      *) say "--official: $name is not an official file (ViT-B-16.pt, bpe_simple_vocab_16e6.txt.gz)"
+         exit 2 ;;
+    esac
+  done
 fi
 if [ $# -eq 0 ] || [ $(($# % 3)) -ne 0 ]; then usage; fi
 

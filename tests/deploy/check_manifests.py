@@ -21,6 +21,11 @@ depends on, reading the facts from their sources rather than restating them:
   filter on exist; the saturation alert divides by the config's max_pending_requests;
 - the gpu overlay requests nvidia.com/gpu, tolerates the GPU taint and runs --model_device=cuda; the
   cpu overlay requests no GPU and runs --model_device=cpu with --cpu_threads within its CPU limit;
+- the image: every container that runs an itaclip program runs one the image installs, as the
+  Dockerfile's uid and gid, on ports it exposes, with the image's model folder (ITACLIP_MODEL_DIR)
+  and $HOME mounted (HOME writable);
+- every object validates against the Kubernetes OpenAPI schemas (strict: no unknown field) of the
+  newest and the oldest release that kubernetes-validate ships (tests/deploy/kube_schema.py);
 - the Redis the config names is a Service of the manifests, and the NetworkPolicies let the server
   reach it and clients reach the server.
 
@@ -38,6 +43,9 @@ import subprocess
 import sys
 
 import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kube_schema  # noqa: E402
 
 HEALTH_SERVICE = "itaclip.v1.SegmentationService"
 STATUS_CODES = {
@@ -97,6 +105,34 @@ def image_config_dir(repo):
     """Where the images install configs/: <the Dockerfile's CMAKE_INSTALL_PREFIX>/share/itaclip/..."""
     prefixes = set(re.findall(r"-DCMAKE_INSTALL_PREFIX=(\S+)", read(repo, "Dockerfile")))
     return {prefix + "/share/itaclip/configs" for prefix in prefixes}
+
+
+def image_facts(repo):
+    """What the Dockerfile's runtime targets (cpu, cuda) set: the user, the exposed ports, the
+    environment (ITACLIP_MODEL_DIR, HOME). Each fact as the set of values the targets give it."""
+    text = read(repo, "Dockerfile")
+    stages = re.split(r"^FROM\s+", text, flags=re.M)[1:]
+    runtime = [s for s in stages if re.match(r"\S+\s+AS\s+(cpu|cuda)\b", s)]
+    facts = {"user": set(), "ports": set(), "env": {}}
+    for stage in runtime:
+        stage = stage.replace("\\\n", " ")
+        facts["user"].update(re.findall(r"^USER\s+(\S+)", stage, re.M))
+        for ports in re.findall(r"^EXPOSE\s+(.+)$", stage, re.M):
+            facts["ports"].update(int(p.split("/")[0]) for p in ports.split())
+        for env in re.findall(r"^ENV\s+(.+)$", stage, re.M):
+            for key, value in re.findall(r"(\w+)=(\S+)", env):
+                facts["env"].setdefault(key, set()).add(value)
+    return facts
+
+
+def installed_programs(repo):
+    """The programs the images install into bin/: the targets installed by server/ and client/,
+    and the scripts CMakeLists.txt installs under a new name."""
+    names = set(re.findall(r"install\(PROGRAMS \S+ DESTINATION bin RENAME (\S+)\)",
+                           read(repo, "CMakeLists.txt")))
+    for folder in ("server", "client"):
+        names.update(re.findall(r"install\(TARGETS ([\w-]+)", read(repo, folder + "/CMakeLists.txt")))
+    return names
 
 
 def official_digests(repo):
@@ -520,8 +556,70 @@ class Checker:
             if int(address.rsplit(":", 1)[1]) not in egress:
                 self.problem(f"the NetworkPolicy does not let the server reach Redis at {address}")
 
+    def check_image(self):
+        """The containers that run the itaclip image agree with what the Dockerfile builds: its
+        programs, its user, its ports, its model folder, and a writable $HOME."""
+        facts = image_facts(self.repo)
+        programs = installed_programs(self.repo)
+        uids = {int(u.split(":")[0]) for u in facts["user"] if u.split(":")[0].isdigit()}
+        gids = {int(u.split(":")[1]) for u in facts["user"] if ":" in u}
+        if len(uids) != 1:
+            self.problem(f"the Dockerfile's runtime targets run as {sorted(facts['user'])}, not "
+                         "one numeric uid")
+            return
+        uid = uids.pop()
+        model_dirs = facts["env"].get("ITACLIP_MODEL_DIR", set())
+        homes = facts["env"].get("HOME", set())
+        for workload in self.docs:
+            if workload.get("kind") not in WORKLOAD_KINDS:
+                continue
+            pod = workload["spec"]["template"]["spec"]
+            pod_context = pod.get("securityContext", {})
+            label = f'{workload["kind"]} {workload["metadata"]["name"]}'
+            for container in pod.get("initContainers", []) + pod.get("containers", []):
+                program = (container.get("command") or [""])[0]
+                if not program.startswith("itaclip"):
+                    continue
+                where = f'{label} container {container["name"]}'
+                if program not in programs:
+                    self.problem(f"{where} runs {program}, which the image does not install "
+                                 f"({', '.join(sorted(programs))})")
+                context = container.get("securityContext", {})
+                user = context.get("runAsUser", pod_context.get("runAsUser"))
+                if user != uid:
+                    self.problem(f"{where} runs as uid {user}, the image's user is {uid} "
+                                 "(files the image prepares for it, /models, belong to it)")
+                group = context.get("runAsGroup", pod_context.get("runAsGroup"))
+                if gids and group not in gids:
+                    self.problem(f"{where} runs as gid {group}, the image's group is "
+                                 f"{sorted(gids)}")
+                for port in container.get("ports", []):
+                    if port.get("containerPort") not in facts["ports"]:
+                        self.problem(f'{where} declares port {port.get("containerPort")}, which the '
+                                     f"image does not expose ({sorted(facts['ports'])})")
+                mounts = {m["mountPath"].rstrip("/"): m for m in container.get("volumeMounts", [])}
+                for directory in model_dirs:
+                    if directory not in mounts:
+                        self.problem(f"{where} mounts no volume at the image's model folder "
+                                     f"{directory} (ITACLIP_MODEL_DIR)")
+                env = {e["name"]: e.get("value") for e in container.get("env", [])}
+                home = env.get("HOME") or next(iter(homes), None)
+                if home and (home not in mounts or mounts[home].get("readOnly")):
+                    self.problem(f"{where}: $HOME {home} is not a writable volume (the root "
+                                 "filesystem is read-only)")
+
+    def check_schemas(self):
+        found = kube_schema.problems(self.docs)
+        for text in found:
+            self.problem(text)
+        return not found
+
     def run(self):
+        # The other checks read fields the schema guarantees: only valid objects get that far.
+        if not self.check_schemas():
+            return self.problems
         self.check_pods()
+        self.check_image()
         self.check_server()
         return self.problems
 

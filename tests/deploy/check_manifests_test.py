@@ -268,6 +268,77 @@ class CheckerTest(unittest.TestCase):
             policy["spec"]["ingress"] = policy["spec"]["ingress"][:1]
         self.assertFlags(no_metrics_ingress, r"no NetworkPolicy lets traffic in on port 9464")
 
+    def test_every_object_is_checked_against_the_kubernetes_schema(self):
+        def misspelt_field(docs):  # the API server would drop it silently (non-strict decoding)
+            port = server_container(docs)["ports"][0]
+            port["containerport"] = port.pop("containerPort")
+        self.assertFlags(misspelt_field, r"Deployment itaclip \(apps/v1\) does not validate "
+                                         r"against Kubernetes 1\.\d+'s schema at "
+                                         r"spec\.template\.spec\.containers\.0\.ports\.0")
+
+        def wrong_type(docs):
+            find(docs, "PodDisruptionBudget", "itaclip")["spec"]["maxUnavailable"] = [1]
+        self.assertFlags(wrong_type, r"PodDisruptionBudget itaclip .* at spec\.maxUnavailable")
+
+        def string_port(docs):
+            find(docs, "Service", "itaclip")["spec"]["ports"][0]["port"] = "50051"
+        self.assertFlags(string_port, r"Service itaclip .* at spec\.ports\.0\.port: '50051' is "
+                                      r"not of type 'integer'")
+
+        def unknown_kind(docs):
+            docs.append({"apiVersion": "v1", "kind": "Pdo", "metadata": {"name": "x"}})
+        self.assertFlags(unknown_kind, r"Pdo x: Couldn't find schema for kind Pdo")
+
+        def removed_api(docs):  # policy/v1beta1 PodDisruptionBudget is gone since 1.25
+            find(docs, "PodDisruptionBudget", "itaclip")["apiVersion"] = "policy/v1beta1"
+        self.assertFlags(removed_api, r"PodDisruptionBudget itaclip: Couldn't find schema")
+
+    def test_the_schema_releases_are_the_newest_and_oldest_installed(self):
+        import kube_schema  # noqa: E402 (beside check_manifests)
+        newest, oldest = kube_schema.versions()
+        major_minor = [tuple(int(x) for x in v.split(".")) for v in (newest, oldest)]
+        self.assertGreaterEqual(major_minor[0], (1, 34), "a current Kubernetes release")
+        self.assertLess(major_minor[1], major_minor[0])
+
+    def test_the_manifests_match_the_image(self):
+        self.assertEqual(check_manifests.image_facts(REPO)["user"], {"10001:10001"})
+        self.assertEqual(check_manifests.image_facts(REPO)["ports"], {50051, 9464})
+        self.assertEqual(check_manifests.image_facts(REPO)["env"]["ITACLIP_MODEL_DIR"],
+                         {"/models"})
+        self.assertLessEqual({"itaclip-server", "itaclip", "itaclip-fetch-model",
+                              "itaclip-entrypoint"}, check_manifests.installed_programs(REPO))
+
+        def other_user(docs):
+            server_pod(docs)["securityContext"]["runAsUser"] = 1000
+        self.assertFlags(other_user, r"container server runs as uid 1000, the image's user is "
+                                     r"10001")
+
+        def init_other_user(docs):
+            server_pod(docs)["initContainers"][0]["securityContext"]["runAsUser"] = 1000
+        self.assertFlags(init_other_user, r"container fetch-model runs as uid 1000")
+
+        def model_elsewhere(docs):
+            for container in server_pod(docs)["initContainers"] + server_pod(docs)["containers"]:
+                for mount in container.get("volumeMounts", []):
+                    if mount["mountPath"] == "/models":
+                        mount["mountPath"] = "/weights"
+        self.assertFlags(model_elsewhere, r"mounts no volume at the image's model folder /models")
+
+        def unexposed_port(docs):
+            server_container(docs)["ports"].append({"name": "debug", "containerPort": 8080})
+        self.assertFlags(unexposed_port, r"declares port 8080, which the image does not expose")
+
+        def unknown_program(docs):
+            server_container(docs)["command"] = ["itaclip-serve"]
+            server_pod(docs)["initContainers"][0]["command"] = ["itaclip-fetch"]
+        self.assertFlags(unknown_program, r"runs itaclip-fetch, which the image does not install")
+
+        def read_only_home(docs):
+            for mount in server_container(docs)["volumeMounts"]:
+                if mount["mountPath"] == "/tmp":
+                    mount["readOnly"] = True
+        self.assertFlags(read_only_home, r"container server: \$HOME /tmp is not a writable volume")
+
     def test_a_broken_fixture_fails_the_command(self):
         fixture = os.path.join(os.path.dirname(__file__), "fixtures/broken-server.yaml")
         result = subprocess.run(

@@ -101,19 +101,61 @@ if [ -n "${ITACLIP_SHARED_DIR:-}" ] && [ -f "$ITACLIP_SHARED_DIR/reference/clip/
   check "the official BPE digest is that of CLIP's file" $? "$out"
 fi
 
-# The entry point: verifies (and fails before the server when the model is missing), or skips.
+# The entry point: runs the command it is given (flags alone go to itaclip-server); verifies the
+# official files first when the server's arguments name them (and fails before the server when
+# they are missing), or skips.
 mkdir -p "$work/bin"
 ln -sf "$fetch" "$work/bin/itaclip-fetch-model"
 printf '#!/bin/bash\necho "server ran with: $*"\n' >"$work/bin/itaclip-server"
-chmod +x "$work/bin/itaclip-server"
-out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$work/empty bash "$entrypoint" --listen x 2>&1); rc=$?
+printf '#!/bin/bash\necho "other ran with: $*"\n' >"$work/bin/other-program"
+chmod +x "$work/bin/itaclip-server" "$work/bin/other-program"
+empty=$work/empty
+official=(--checkpoint "$empty/ViT-B-16.pt" --bpe_vocabulary "$empty/bpe_simple_vocab_16e6.txt.gz")
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty bash "$entrypoint" itaclip-server "${official[@]}" 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" != *"server ran"* ]] && [[ "$out" == *"ViT-B-16.pt: missing"* ]]
-check "entry point stops before the server when the model is missing" $? "rc=$rc $out"
-out=$(PATH=$work/bin:$PATH ITACLIP_FETCH_MODEL=skip bash "$entrypoint" --listen x 2>&1); rc=$?
+check "entry point stops before the server when the official model is missing" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty bash "$entrypoint" --checkpoint="$empty/ViT-B-16.pt" 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" != *"server ran"* ]] && [[ "$out" == *"ViT-B-16.pt: missing"* ]]
+check "entry point: flags alone (--flag=value) are the server's, verified too" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty ITACLIP_FETCH_MODEL=skip bash "$entrypoint" \
+        itaclip-server "${official[@]}" 2>&1); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == "server ran with: ${official[*]}" ]]
+check "entry point skips the check with ITACLIP_FETCH_MODEL=skip" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty bash "$entrypoint" itaclip-server --listen x \
+        --checkpoint /elsewhere/tiny.safetensors 2>&1); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == "server ran with: --listen x --checkpoint /elsewhere/tiny.safetensors" ]]
+check "entry point runs itaclip-server with exactly its arguments (another checkpoint)" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty bash "$entrypoint" --listen x 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ "$out" == "server ran with: --listen x" ]]
-check "entry point passes its arguments to the server" $? "rc=$rc $out"
-out=$(PATH=$work/bin:$PATH ITACLIP_FETCH_MODEL=yes bash "$entrypoint" 2>&1); rc=$?
+check "entry point gives flags alone to itaclip-server" $? "rc=$rc $out"
+mkdir -p "$work/bpe_only"
+printf 'not the BPE file\n' >"$work/bpe_only/bpe_simple_vocab_16e6.txt.gz"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$work/bpe_only bash "$entrypoint" itaclip-server \
+        --checkpoint /elsewhere/tiny.safetensors --bpe_vocabulary "$work/bpe_only/bpe_simple_vocab_16e6.txt.gz" 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" != *"server ran"* ]] && [[ "$out" == *"bpe_simple_vocab_16e6.txt.gz: sha256 is"* ]] &&
+  [[ "$out" != *"ViT-B-16.pt"* ]]
+check "entry point checks only the official files named (a wrong BPE file, another checkpoint)" $? "rc=$rc $out"
+out=$(bash "$fetch" --verify-only --official "$work/bpe_only" ViT-B-16.pt 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"ViT-B-16.pt: missing"* ]] && [[ "$out" != *"bpe_simple"* ]]
+check "--official DIR FILE checks that file only" $? "rc=$rc $out"
+out=$(bash "$fetch" --verify-only --official "$work/bpe_only" model.bin 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$out" == *"model.bin is not an official file"* ]]
+check "--official DIR FILE refuses another name" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty bash "$entrypoint" other-program "$empty/ViT-B-16.pt" 2>&1); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == "other ran with: $empty/ViT-B-16.pt" ]]
+check "entry point runs another command as given, unchecked" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty bash "$entrypoint" sh -c 'echo "pid $$"' 2>&1); rc=$?
+[ $rc -eq 0 ] && [[ "$out" =~ ^pid\ [0-9]+$ ]]
+check "entry point runs a command with its own arguments" $? "rc=$rc $out"
+out=$(PATH=$work/bin:$PATH ITACLIP_MODEL_DIR=$empty ITACLIP_FETCH_MODEL=yes bash "$entrypoint" \
+        itaclip-server "${official[@]}" 2>&1); rc=$?
 [ $rc -eq 2 ]; check "entry point refuses an unknown ITACLIP_FETCH_MODEL" $? "rc=$rc $out"
+# exec: the command replaces the entry point's shell (same PID), so signals reach it.
+out=$(PATH=$work/bin:$PATH bash -c 'echo "shell $$"; exec bash "$0" sh -c "echo \"command \$\$\""' \
+        "$entrypoint" 2>&1); rc=$?
+shell_pid=$(sed -n 's/^shell //p' <<<"$out") command_pid=$(sed -n 's/^command //p' <<<"$out")
+[ $rc -eq 0 ] && [ -n "$shell_pid" ] && [ "$shell_pid" = "$command_pid" ]
+check "entry point execs the command (same process id)" $? "rc=$rc $out"
 
 echo "$failures failures"
 [ "$failures" -eq 0 ]
