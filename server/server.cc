@@ -214,7 +214,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   // Vocabularies.
   ASSIGN_OR_RETURN(parts.store, OpenVocabularyStore(config.vocabulary()));
   Log(LogLevel::kInfo, "vocabulary_store").With("store", parts.store->Describe());
-  parts.store_health = std::make_unique<StoreHealthMonitor>(parts.store.get(), absl::Seconds(5));
+  parts.store_health = std::make_unique<StoreHealthMonitor>(parts.store.get(), absl::Seconds(1));
   parts.store_io = std::make_unique<WorkerPool>(config.scheduling().store_threads());
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
   const int text_batch = config.scheduling().text_batch();

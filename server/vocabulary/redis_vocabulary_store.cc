@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -191,6 +192,8 @@ class RedisVocabularyStore : public VocabularyStore {
     return absl::OkStatus();
   }
 
+  bool LastKnownUp() const override { return last_known_up_.load(std::memory_order_acquire); }
+
   std::string Describe() const override { return absl::StrCat("redis ", options_.address); }
 
  private:
@@ -343,6 +346,7 @@ class RedisVocabularyStore : public VocabularyStore {
     last_error_ = status;
     if (!up_) return;
     up_ = false;
+    last_known_up_.store(false, std::memory_order_release);
     down_since_ = absl::Now();
     Log(LogLevel::kWarning, "vocabulary_store_unreachable")
         .With("store", Describe())
@@ -353,6 +357,7 @@ class RedisVocabularyStore : public VocabularyStore {
     retry_after_ = absl::InfinitePast();
     if (up_) return;
     up_ = true;
+    last_known_up_.store(true, std::memory_order_release);
     Log(LogLevel::kInfo, "vocabulary_store_recovered")
         .With("store", Describe())
         .With("down_s", absl::ToDoubleSeconds(absl::Now() - down_since_));
@@ -365,6 +370,8 @@ class RedisVocabularyStore : public VocabularyStore {
   absl::Mutex mu_;
   Context context_ ABSL_GUARDED_BY(mu_);
   bool up_ ABSL_GUARDED_BY(mu_) = true;
+  // up_, readable without mu_ (which a stalled operation holds).
+  std::atomic<bool> last_known_up_{true};
   absl::Time down_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time retry_after_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);

@@ -4,11 +4,9 @@ namespace itaclip::server {
 
 StoreHealthMonitor::StoreHealthMonitor(VocabularyStore* store, absl::Duration interval)
     : store_(store) {
-  up_.store(store_->Ping().ok(), std::memory_order_release);
+  store_->Ping().IgnoreError();  // its answer is in store_->LastKnownUp()
   thread_ = std::thread([this, interval] {
-    while (!stop_.WaitForNotificationWithTimeout(interval)) {
-      up_.store(store_->Ping().ok(), std::memory_order_release);
-    }
+    while (!stop_.WaitForNotificationWithTimeout(interval)) store_->Ping().IgnoreError();
   });
 }
 

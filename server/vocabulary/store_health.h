@@ -1,10 +1,10 @@
-// The vocabulary store's reachability as /metrics reports it (itaclip_vocabulary_store_up), kept
-// by a background thread that pings the store every `interval`, so that a scrape reads a flag and
-// never waits on the store: a stalled Redis would otherwise hold each scrape for its timeout.
+// The vocabulary store's reachability as /metrics reports it (itaclip_vocabulary_store_up): the
+// store's own last-known state (every operation updates it), refreshed by a background thread that
+// pings the store every `interval` while nothing else does, so that a scrape reads a flag and never
+// waits on the store: a stalled Redis would otherwise hold each scrape for its timeout.
 #ifndef ITACLIP_SERVER_VOCABULARY_STORE_HEALTH_H_
 #define ITACLIP_SERVER_VOCABULARY_STORE_HEALTH_H_
 
-#include <atomic>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -21,12 +21,11 @@ class StoreHealthMonitor {
   StoreHealthMonitor(const StoreHealthMonitor&) = delete;
   StoreHealthMonitor& operator=(const StoreHealthMonitor&) = delete;
 
-  // The answer of the latest ping.
-  bool up() const { return up_.load(std::memory_order_acquire); }
+  // The store's last-known state (VocabularyStore::LastKnownUp), which the pings keep fresh.
+  bool up() const { return store_->LastKnownUp(); }
 
  private:
   VocabularyStore* const store_;
-  std::atomic<bool> up_{false};
   absl::Notification stop_;
   std::thread thread_;
 };

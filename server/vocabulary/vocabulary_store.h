@@ -42,9 +42,13 @@ class VocabularyStore {
   virtual std::string Describe() const = 0;
 
   // OK when the store can serve operations now; otherwise the error an operation would get (e.g.
-  // UNAVAILABLE for a Redis that cannot be reached). Cheap enough for every metrics scrape, which
-  // reports it as itaclip_vocabulary_store_up. A store held in this process is always reachable.
+  // UNAVAILABLE for a Redis that cannot be reached). It may wait on the store (StoreHealthMonitor
+  // calls it from its own thread). A store held in this process is always reachable.
   virtual absl::Status Ping() { return absl::OkStatus(); }
+
+  // Whether the latest operation or ping reached the store, without waiting on it: what
+  // itaclip_vocabulary_store_up reports at once when an operation finds the store gone.
+  virtual bool LastKnownUp() const { return true; }
 };
 
 }  // namespace itaclip::server
