@@ -14,10 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "server/config/host_port.h"
 
 namespace itaclip::server {
 namespace {
@@ -97,41 +96,6 @@ class BoundedPool : public httplib::TaskQueue {
   std::vector<std::thread> threads_;
 };
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-// host:port or [v6-host]:port, with a port in 0..65535.
-absl::StatusOr<HostPort> SplitAddress(const std::string& what, absl::string_view address) {
-  const auto invalid = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " address \"", address, "\" ", why));
-  };
-  HostPort parts;
-  absl::string_view port;
-  if (!address.empty() && address.front() == '[') {
-    const size_t close = address.find(']');
-    if (close == absl::string_view::npos || close + 1 >= address.size() ||
-        address[close + 1] != ':') {
-      return invalid("is not [host]:port");
-    }
-    parts.host = std::string(address.substr(1, close - 1));
-    port = address.substr(close + 2);
-  } else {
-    const size_t colon = address.rfind(':');
-    if (colon == absl::string_view::npos) return invalid("is not host:port");
-    parts.host = std::string(address.substr(0, colon));
-    if (parts.host.find(':') != std::string::npos) return invalid("needs [] around an IPv6 host");
-    port = address.substr(colon + 1);
-  }
-  if (parts.host.empty()) return invalid("has no host (use 0.0.0.0 for every interface)");
-  if (port.empty() || !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
-      !absl::SimpleAtoi(port, &parts.port) || parts.port > 65535) {
-    return invalid("has no valid port (0..65535)");
-  }
-  return parts;
-}
-
 // httplib takes timeouts as whole seconds and microseconds.
 template <typename Setter>
 void SetTimeout(absl::Duration timeout, Setter set) {
@@ -144,7 +108,7 @@ void SetTimeout(absl::Duration timeout, Setter set) {
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const std::string& what, const std::string& address, const HttpServerOptions& options,
     const std::function<void(httplib::Server&)>& add_routes) {
-  absl::StatusOr<HostPort> parts = SplitAddress(what, address);
+  absl::StatusOr<HostPort> parts = ParseHostPort(what, address, /*min_port=*/0);
   if (!parts.ok()) return parts.status();
   if (options.max_connections < 1 || options.max_body_bytes < 0 ||
       options.read_timeout <= absl::ZeroDuration() ||

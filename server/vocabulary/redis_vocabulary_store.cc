@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "core/common/status_macros.h"
+#include "server/config/host_port.h"
 #include "server/observability/log.h"
 #include "server/vocabulary/vocabulary_id.h"
 
@@ -380,28 +381,8 @@ class RedisVocabularyStore : public VocabularyStore {
 }  // namespace
 
 absl::StatusOr<RedisAddress> ParseRedisAddress(absl::string_view address) {
-  auto invalid = [address](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("redis address \"", address, "\" ", why));
-  };
-  RedisAddress parsed;
-  absl::string_view port;
-  if (absl::StartsWith(address, "[")) {
-    const size_t close = address.find("]:");
-    if (close == absl::string_view::npos) return invalid("must be [ipv6]:port");
-    parsed.host = std::string(address.substr(1, close - 1));
-    port = address.substr(close + 2);
-  } else {
-    const size_t colon = address.rfind(':');
-    if (colon == absl::string_view::npos) return invalid("must be host:port");
-    parsed.host = std::string(address.substr(0, colon));
-    port = address.substr(colon + 1);
-    if (absl::StrContains(parsed.host, ':')) return invalid("must write an IPv6 host as [host]");
-  }
-  if (parsed.host.empty()) return invalid("has no host");
-  if (!absl::SimpleAtoi(port, &parsed.port) || parsed.port < 1 || parsed.port > 65535) {
-    return invalid("needs a port between 1 and 65535");
-  }
-  return parsed;
+  ASSIGN_OR_RETURN(HostPort parsed, ParseHostPort("redis", address, /*min_port=*/1));
+  return RedisAddress{std::move(parsed.host), parsed.port};
 }
 
 absl::StatusOr<std::unique_ptr<VocabularyStore>> OpenRedisVocabularyStore(
