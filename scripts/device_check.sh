@@ -11,7 +11,8 @@
 #   4. CUDA fp16 against CPU fp32 with the same weights (label agreement), then the materialised
 #      self-self attention for comparison (most important first: a run cut short keeps the rest).
 # Expects .debs/ (the carried Debian packages, see ../shared/device/README.md, plus
-# libhiredis-dev, libhiredis0.14, libminizip-dev and libminizip1) and .devdata/ (the BPE file, the description files, a copy of
+# libhiredis-dev, libhiredis0.14, libminizip-dev, libminizip1, and for the server's HTTP endpoints
+# libcpp-httplib-dev, libcpp-httplib0.11, libbrotli-dev and libbrotli1) and .devdata/ (the BPE file, the description files, a copy of
 # shared/ in .devdata/shared for the tests, and voc0_640x480.bgr: voc-samples/0.jpg resized to
 # 640x480 as raw BGR bytes) beside the checkout. Each phase has its own time limit.
 set -uo pipefail
