@@ -9,14 +9,9 @@
 #include "absl/strings/str_format.h"
 
 namespace itaclip::server {
-namespace {
-
-// Whether `key` is vocabulary `id`'s: the id itself, or the id qualified ("<id>@...").
-bool IsKeyOf(const std::string& key, const std::string& id) {
+bool IsEmbeddingKeyOf(const std::string& key, const std::string& id) {
   return absl::StartsWith(key, id) && (key.size() == id.size() || key[id.size()] == '@');
 }
-
-}  // namespace
 
 std::string WeightedEmbeddingKey(const std::string& id, double description_weight) {
   return absl::StrFormat("%s@%.17g", id, description_weight);
@@ -78,7 +73,7 @@ void EmbeddingCache::EraseVocabulary(const std::string& id) {
   absl::MutexLock lock(&mu_);
   for (auto it = entries_.begin(); it != entries_.end();) {
     auto next = std::next(it);
-    if (IsKeyOf(it->first, id)) RemoveLocked(it);
+    if (IsEmbeddingKeyOf(it->first, id)) RemoveLocked(it);
     it = next;
   }
 }
@@ -87,7 +82,7 @@ int64_t EmbeddingCache::VocabularyBytes(const std::string& id) const {
   absl::MutexLock lock(&mu_);
   int64_t bytes = 0;
   for (const auto& [key, entry] : entries_) {
-    if (IsKeyOf(key, id)) bytes += entry.bytes;
+    if (IsEmbeddingKeyOf(key, id)) bytes += entry.bytes;
   }
   return bytes;
 }
@@ -96,7 +91,7 @@ std::shared_ptr<const text::QueryEmbeddings> EmbeddingCache::PeekVocabulary(
     const std::string& id) const {
   absl::MutexLock lock(&mu_);
   for (const auto& [key, entry] : entries_) {
-    if (IsKeyOf(key, id)) return entry.embeddings;
+    if (IsEmbeddingKeyOf(key, id)) return entry.embeddings;
   }
   return nullptr;
 }

@@ -23,6 +23,9 @@ int64_t EmbeddingBytes(const text::QueryEmbeddings& embeddings);
 // "<id>@<weight>" with the weight printed exactly (17 significant digits).
 std::string WeightedEmbeddingKey(const std::string& id, double description_weight);
 
+// Whether `key` is vocabulary `id`'s: the id itself, or the id qualified ("<id>@...").
+bool IsEmbeddingKeyOf(const std::string& key, const std::string& id);
+
 // Keys are a vocabulary id, or an id qualified by what the embeddings were built with
 // (WeightedEmbeddingKey: "<id>@<description weight>", for a vocabulary that leaves its weight to
 // the preset). The *Vocabulary methods act on every key of one id.

@@ -4,7 +4,8 @@ namespace itaclip::server {
 
 StoreHealthMonitor::StoreHealthMonitor(VocabularyStore* store, absl::Duration interval)
     : store_(store) {
-  store_->Ping().IgnoreError();  // its answer is in store_->LastKnownUp()
+  // No ping here: opening the store pinged it already (OpenRedisVocabularyStore), and a store
+  // keeps its last-known state from then on.
   thread_ = std::thread([this, interval] {
     while (!stop_.WaitForNotificationWithTimeout(interval)) store_->Ping().IgnoreError();
   });

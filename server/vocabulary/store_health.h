@@ -15,7 +15,7 @@ namespace itaclip::server {
 
 class StoreHealthMonitor {
  public:
-  // Pings once before returning, then every `interval`. `store` must outlive the monitor.
+  // Pings every `interval` from its own thread. `store` must outlive the monitor.
   StoreHealthMonitor(VocabularyStore* store, absl::Duration interval);
   ~StoreHealthMonitor();  // stops the thread (a ping in progress ends within the store's timeout)
   StoreHealthMonitor(const StoreHealthMonitor&) = delete;

@@ -24,7 +24,6 @@ double DescriptionWeight(const v1::VocabularyDefinition& definition, double unse
 
 text::VocabularySpec ToVocabularySpec(const v1::VocabularyDefinition& definition);
 
-// Total number of names (text queries) of the vocabulary.
 // How many classes and queries (names) a vocabulary has: what sizes a request's score maps.
 struct VocabularySize {
   int num_classes = 0;
@@ -32,6 +31,7 @@ struct VocabularySize {
 };
 VocabularySize SizeOf(const v1::VocabularyDefinition& definition);
 
+// Total number of names (text queries) of the vocabulary.
 int CountQueries(const v1::VocabularyDefinition& definition);
 
 }  // namespace itaclip::server

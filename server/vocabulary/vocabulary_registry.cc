@@ -3,7 +3,6 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -116,7 +115,7 @@ absl::Status VocabularyRegistry::Delete(const std::string& id) {
   absl::MutexLock lock(&mu_);
   // A build in progress would otherwise cache the embeddings of a deleted vocabulary.
   for (auto& [key, flight] : flights_) {
-    if (key == id || absl::StartsWith(key, id + "@")) flight->erased = true;
+    if (IsEmbeddingKeyOf(key, id)) flight->erased = true;
   }
   cache_->EraseVocabulary(id);
   return status;
