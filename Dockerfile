@@ -17,7 +17,7 @@
 # server is PID 1 and gets SIGTERM. The default command serves the official model from /models:
 # mount it there, or let the entry point fetch it (ITACLIP_FETCH_MODEL=1, /models writable);
 # either way the official files are checked against their SHA-256 before the server starts.
-#   docker run --rm -p 50051:50051 -p 9464:9464 -v $PWD/models:/models:ro itaclip-serve:cpu
+#   docker run --rm -p 50051:50051 -p 8080:8080 -p 9464:9464 -v $PWD/models:/models:ro itaclip-serve:cpu
 #   docker run --rm --gpus all -p 50051:50051 -e ITACLIP_FETCH_MODEL=1 -v models:/models \
 #       itaclip-serve:cuda
 ARG DEBIAN_IMAGE=debian:trixie
@@ -111,7 +111,7 @@ COPY --from=build-cpu /stage/ /
 RUN ! ldd /usr/local/bin/itaclip-server /usr/local/bin/itaclip | grep -F 'not found'
 USER 10001:10001
 ENV ITACLIP_MODEL_DIR=/models HOME=/tmp
-EXPOSE 50051 9464
+EXPOSE 50051 8080 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=300s --retries=3 \
   CMD ["itaclip", "health", "--server", "127.0.0.1:50051", "--timeout_s", "4"]
 ENTRYPOINT ["itaclip-entrypoint"]
@@ -135,7 +135,7 @@ RUN ldconfig \
 USER 10001:10001
 ENV ITACLIP_MODEL_DIR=/models HOME=/tmp CUDA_CACHE_PATH=/tmp/.nv/ComputeCache \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
-EXPOSE 50051 9464
+EXPOSE 50051 8080 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=300s --retries=3 \
   CMD ["itaclip", "health", "--server", "127.0.0.1:50051", "--timeout_s", "4"]
 ENTRYPOINT ["itaclip-entrypoint"]

@@ -25,7 +25,7 @@ fi
 log=out/server.log
 build/server/itaclip-server --checkpoint "$model" \
   --bpe_vocabulary "$shared/reference/clip/bpe_simple_vocab_16e6.txt.gz" \
-  --listen 127.0.0.1:0 --metrics_listen 127.0.0.1:0 --store_dir out/vocabularies \
+  --listen 127.0.0.1:0 --metrics_listen 127.0.0.1:0 --http_listen 127.0.0.1:0 --store_dir out/vocabularies \
   2>"$log" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true' EXIT

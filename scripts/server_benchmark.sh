@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 log=$work/server.log
 "$build/server/itaclip-server" --checkpoint "$checkpoint" --bpe_vocabulary "$bpe" \
-  --model_device "$device" --listen 127.0.0.1:0 --metrics_listen none --store_dir "$work/store" \
+  --model_device "$device" --listen 127.0.0.1:0 --metrics_listen none --http_listen none --store_dir "$work/store" \
   "$@" 2>"$log" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -44,6 +44,8 @@ test_packages=(
   # base from debootstrap, buildah builds the Dockerfile, podman runs it with runc (named here so
   # that apt does not pick crun for podman's "crun | runc": crun fails on cgroup v1 hybrid hosts)
   podman buildah runc debootstrap
+  # the web page's browser test (tests/e2e/web_page.py): headless Chromium and its WebDriver
+  chromium chromium-driver
 )
 
 mode=${1:-all}

@@ -28,10 +28,12 @@
 #include "core/text/bpe_tokenizer.h"
 #include "core/text/prompt_templates.h"
 #include "core/text/text_embedder.h"
+#include "server/api/bearer_token_auth.h"
+#include "server/api/segmentation_api.h"
 #include "server/config/load_server_config.h"
-#include "server/grpc/bearer_token_auth.h"
 #include "server/grpc/segmentation_service.h"
 #include "server/grpc/server_credentials.h"
+#include "server/http/http_api.h"
 #include "server/lifecycle/health_state.h"
 #include "server/lifecycle/warmup.h"
 #include "server/observability/log.h"
@@ -54,9 +56,11 @@ struct Server::Parts {
   v1::ServerConfig config;
   ServerMetrics metrics;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  std::unique_ptr<SegmentationApi> api;  // the handlers, which both transports call
   std::unique_ptr<SegmentationService> service;
   std::unique_ptr<grpc::Server> grpc_server;
   int port = 0;
+  std::unique_ptr<HttpApi> http_api;
 
   std::unique_ptr<clip::ClipModel> model;
   std::unique_ptr<text::BpeTokenizer> tokenizer;
@@ -141,7 +145,7 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
   if (!config.metrics_address().empty()) {
     ASSIGN_OR_RETURN(parts.metrics_endpoint,
                      MetricsEndpoint::Start(config.metrics_address(), parts.metrics,
-                                            MetricsHttpOptions(config)));
+                                            HttpOptionsFromConfig(config.metrics_http())));
   }
   BearerTokenAuth auth;
   const bool tokens_required = !config.auth().bearer_tokens_file().empty();
@@ -149,8 +153,19 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
     ASSIGN_OR_RETURN(auth, BearerTokenAuth::FromFile(config.auth().bearer_tokens_file()));
   }
   const Limits limits = LimitsFromConfig(config);
-  parts.service = std::make_unique<SegmentationService>(
-      limits, config.scheduling().default_preset(), std::move(auth), &parts.metrics);
+  parts.api = std::make_unique<SegmentationApi>(limits, config.scheduling().default_preset());
+  parts.service = std::make_unique<SegmentationService>(parts.api.get(), auth, &parts.metrics);
+  if (!config.http_address().empty()) {
+    HttpApiOptions http;
+    http.http = HttpOptionsFromConfig(config.http());
+    http.http.tls.cert_file = config.tls().cert_file();
+    http.http.tls.key_file = config.tls().key_file();
+    http.http.tls.client_ca_file = config.tls().client_ca_file();
+    http.preset_files.configs_dir = config.model().configs_dir();
+    http.preset_files.descriptions_dir = config.model().descriptions_dir();
+    ASSIGN_OR_RETURN(parts.http_api, HttpApi::Start(config.http_address(), http, parts.api.get(),
+                                                    auth, &parts.metrics));
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    MakeServerCredentials(config.tls()));
 
@@ -182,7 +197,8 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
       .With("mutual_tls", !config.tls().client_ca_file().empty())
       .With("bearer_tokens", tokens_required)
       .With("reflection", !tokens_required)
-      .With("metrics_port", parts.metrics_endpoint ? parts.metrics_endpoint->port() : 0);
+      .With("metrics_port", parts.metrics_endpoint ? parts.metrics_endpoint->port() : 0)
+      .With("http_port", parts.http_api ? parts.http_api->port() : 0);
   return absl::OkStatus();
 }
 
@@ -327,7 +343,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
     server->Drain(absl::ZeroDuration());
     return status;
   }
-  p.service->SetServing(&p.serving);
+  p.api->SetServing(&p.serving);
   SetHealth(p.grpc_server->GetHealthCheckService(), true);
   Log(LogLevel::kInfo, "serving").With("port", p.port);
   return server;
@@ -338,6 +354,8 @@ Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Server::~Server() { Drain(absl::ZeroDuration()); }
 
 int Server::port() const { return parts_->port; }
+
+int Server::http_port() const { return parts_->http_api ? parts_->http_api->port() : 0; }
 
 int Server::metrics_port() const {
   return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0;
@@ -353,7 +371,7 @@ void Server::Drain(absl::Duration grace) {
       .With("grace_s", absl::ToDoubleSeconds(grace))
       .With("pending", p.admission ? p.admission->pending() : 0);
   SetHealth(p.grpc_server->GetHealthCheckService(), false);
-  p.service->StopServing();
+  p.api->StopServing();
   bool idle = true;
   if (p.admission) {
     p.admission->Close();
@@ -365,6 +383,9 @@ void Server::Drain(absl::Duration grace) {
   if (p.batcher) p.batcher->Stop();
   if (p.workers) p.workers->Stop();
   p.grpc_server->Wait();
+  // Every call has been answered (the workers are done); the HTTP threads end with their
+  // connections.
+  p.http_api.reset();
   // The live stats read the parts that the destructor is about to free; scrapes may still come.
   p.metrics.SetLiveStatsProvider(nullptr);
   Log(LogLevel::kInfo, "stopped")

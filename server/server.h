@@ -32,6 +32,7 @@ class Server {
 
   int port() const;          // the gRPC port (the chosen one when the config asked for port 0)
   int metrics_port() const;  // 0 when the metrics endpoint is disabled
+  int http_port() const;     // 0 when the HTTP/JSON API is disabled
 
   // Idempotent; returns when the server has stopped.
   void Drain(absl::Duration grace);

@@ -48,6 +48,7 @@ v1::ServerConfig DefaultServerConfig() {
   v1::ServerConfig config;
   config.set_listen_address("0.0.0.0:50051");
   config.set_metrics_address("0.0.0.0:9464");
+  config.set_http_address("0.0.0.0:8080");
 
   v1::ModelConfig& model = *config.mutable_model();
   model.set_device("");  // empty: "cuda" when available, else "cpu"
@@ -87,12 +88,23 @@ v1::ServerConfig DefaultServerConfig() {
   v1::RedisConfig& redis = *config.mutable_vocabulary()->mutable_redis();
   redis.set_key_prefix("itaclip:");
   redis.set_timeout_seconds(2.0);
-  const HttpServerOptions http;  // http_server.h holds the one copy of the HTTP defaults
+  // /metrics: http_server.h's defaults (small bodies, short timeouts: scrapers are quick).
+  const HttpServerOptions http;
   v1::HttpEndpointConfig& metrics_http = *config.mutable_metrics_http();
   metrics_http.set_max_connections(http.max_connections);
   metrics_http.set_read_timeout_seconds(absl::ToDoubleSeconds(http.read_timeout));
   metrics_http.set_write_timeout_seconds(absl::ToDoubleSeconds(http.write_timeout));
   metrics_http.set_keep_alive_timeout_seconds(absl::ToDoubleSeconds(http.keep_alive_timeout));
+  metrics_http.set_max_body_bytes(http.max_body_bytes);
+  // The HTTP/JSON API: a connection's thread waits for its call (a segmentation takes seconds on a
+  // CPU), so fewer of them than /metrics; a body holds an image in base64 (4/3 of its bytes) within
+  // JSON, so it may be half as large again as max_message_bytes; a write may carry a score map.
+  v1::HttpEndpointConfig& api_http = *config.mutable_http();
+  api_http.set_max_connections(64);
+  api_http.set_read_timeout_seconds(5.0);
+  api_http.set_write_timeout_seconds(10.0);
+  api_http.set_keep_alive_timeout_seconds(5.0);
+  api_http.set_max_body_bytes(limits.max_message_bytes / 2 * 3);
   config.mutable_lifecycle()->set_drain_grace_seconds(20.0);
   config.mutable_lifecycle()->set_skip_warmup(false);
   // tls and auth stay empty (plaintext, no bearer token) but present, like every sub-message, so
@@ -143,10 +155,18 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
 
   if (config.listen_address().empty()) problems.push_back("listen_address is empty");
   // Port 0 asks the system for a free port, different for each: "host:0" twice is fine.
-  if (!config.metrics_address().empty() && config.metrics_address() == config.listen_address() &&
-      !absl::EndsWith(config.listen_address(), ":0")) {
-    problems.push_back(absl::StrCat("metrics_address equals listen_address (",
-                                    config.listen_address(), "); they need distinct ports"));
+  const std::pair<const char*, const std::string*> addresses[] = {
+      {"listen_address", &config.listen_address()},
+      {"metrics_address", &config.metrics_address()},
+      {"http_address", &config.http_address()}};
+  for (size_t i = 0; i < std::size(addresses); ++i) {
+    for (size_t j = i + 1; j < std::size(addresses); ++j) {
+      const std::string& a = *addresses[i].second;
+      if (!a.empty() && a == *addresses[j].second && !absl::EndsWith(a, ":0")) {
+        problems.push_back(absl::StrCat(addresses[j].first, " equals ", addresses[i].first, " (", a,
+                                        "); they need distinct ports"));
+      }
+    }
   }
 
   const v1::ModelConfig& model = config.model();
@@ -223,15 +243,19 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
     }
   }
 
-  const v1::HttpEndpointConfig& metrics_http = config.metrics_http();
-  require_positive("metrics_http.max_connections", metrics_http.max_connections());
-  for (const auto& [name, seconds] :
-       {std::pair<const char*, double>{"read_timeout_seconds", metrics_http.read_timeout_seconds()},
-        {"write_timeout_seconds", metrics_http.write_timeout_seconds()},
-        {"keep_alive_timeout_seconds", metrics_http.keep_alive_timeout_seconds()}}) {
-    if (!(seconds > 0.0) || !(seconds <= 3600.0)) {
-      problems.push_back(
-          absl::StrCat("metrics_http.", name, " must be > 0 and at most 3600 (got ", seconds, ")"));
+  for (const auto& [endpoint, http] : {std::pair<const char*, const v1::HttpEndpointConfig*>{
+                                           "metrics_http", &config.metrics_http()},
+                                       {"http", &config.http()}}) {
+    require_positive(absl::StrCat(endpoint, ".max_connections").c_str(), http->max_connections());
+    require_positive(absl::StrCat(endpoint, ".max_body_bytes").c_str(), http->max_body_bytes());
+    for (const auto& [name, seconds] :
+         {std::pair<const char*, double>{"read_timeout_seconds", http->read_timeout_seconds()},
+          {"write_timeout_seconds", http->write_timeout_seconds()},
+          {"keep_alive_timeout_seconds", http->keep_alive_timeout_seconds()}}) {
+      if (!(seconds > 0.0) || !(seconds <= 3600.0)) {
+        problems.push_back(
+            absl::StrCat(endpoint, ".", name, " must be > 0 and at most 3600 (got ", seconds, ")"));
+      }
     }
   }
 
@@ -263,13 +287,13 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
       absl::StrCat("invalid server config: ", absl::StrJoin(problems, "; ")));
 }
 
-HttpServerOptions MetricsHttpOptions(const v1::ServerConfig& config) {
+HttpServerOptions HttpOptionsFromConfig(const v1::HttpEndpointConfig& http) {
   HttpServerOptions options;
-  const v1::HttpEndpointConfig& http = config.metrics_http();
   options.max_connections = http.max_connections();
   options.read_timeout = absl::Seconds(http.read_timeout_seconds());
   options.write_timeout = absl::Seconds(http.write_timeout_seconds());
   options.keep_alive_timeout = absl::Seconds(http.keep_alive_timeout_seconds());
+  options.max_body_bytes = http.max_body_bytes();
   return options;
 }
 

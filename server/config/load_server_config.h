@@ -29,8 +29,8 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config);
 // The limits the request path enforces: config.limits plus scheduling.max_pending_requests.
 Limits LimitsFromConfig(const v1::ServerConfig& config);
 
-// The metrics endpoint's HTTP settings (config.metrics_http).
-HttpServerOptions MetricsHttpOptions(const v1::ServerConfig& config);
+// An HTTP endpoint's settings (config.metrics_http, config.http).
+HttpServerOptions HttpOptionsFromConfig(const v1::HttpEndpointConfig& http);
 
 // model.templates_file, or <model.configs_dir>/templates/openai_imagenet_80.txt when it is empty.
 std::string TemplatesFilePath(const v1::ServerConfig& config);

@@ -17,6 +17,8 @@ ABSL_FLAG(std::string, listen, "", "gRPC listen address, host:port (default 0.0.
 ABSL_FLAG(std::string, metrics_listen, "",
           "Prometheus /metrics address, host:port (default 0.0.0.0:9464); \"none\" disables the "
           "endpoint");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP/JSON API and web page address, host:port (http_address); \"none\" disables it");
 ABSL_FLAG(std::string, checkpoint, "",
           "CLIP checkpoint: OpenAI TorchScript .pt, OpenAI or Hugging Face safetensors "
           "(model.checkpoint; required here or in --config)");
@@ -30,6 +32,10 @@ ABSL_FLAG(std::string, dtype, "",
           "CPU)");
 ABSL_FLAG(std::string, configs_dir, "",
           "folder with presets/ and templates/ (model.configs_dir; default: the build's configs/)");
+ABSL_FLAG(std::string, descriptions_dir, "",
+          "folder of the published class descriptions, <preset>_definitions.txt or "
+          "<preset>_synonyms.txt, that the web page offers with the presets "
+          "(model.descriptions_dir)");
 ABSL_FLAG(std::string, store_dir, "",
           "folder where registered vocabularies persist (vocabulary.store_dir; default: memory "
           "only)");
@@ -75,12 +81,22 @@ ABSL_FLAG(std::string, skip_warmup, "",
 namespace itaclip::server {
 namespace {
 
-// The value a metrics_listen flag takes to turn the endpoint off ("" already means "not given").
-constexpr char kMetricsDisabled[] = "none";
+// The value an address flag (metrics_listen, http_listen) takes to turn its endpoint off (""
+// already means "not given").
+constexpr char kEndpointDisabled[] = "none";
 
 void OverrideString(const absl::Flag<std::string>& flag, std::string* field) {
   std::string value = absl::GetFlag(flag);
   if (!value.empty()) *field = std::move(value);
+}
+
+// An endpoint's address: the flag's, or none for "none".
+void OverrideAddress(const absl::Flag<std::string>& flag, std::string* field) {
+  if (absl::GetFlag(flag) == kEndpointDisabled) {
+    field->clear();
+  } else {
+    OverrideString(flag, field);
+  }
 }
 
 // The flag's value when given, else `current`. Only the sentinel -1 means "not given": other
@@ -93,12 +109,8 @@ T NumberFlagOr(const absl::Flag<T>& flag, T current) {
 
 absl::Status ApplyFlagOverrides(v1::ServerConfig& config) {
   OverrideString(FLAGS_listen, config.mutable_listen_address());
-  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
-  if (metrics_listen == kMetricsDisabled) {
-    config.clear_metrics_address();
-  } else {
-    OverrideString(FLAGS_metrics_listen, config.mutable_metrics_address());
-  }
+  OverrideAddress(FLAGS_metrics_listen, config.mutable_metrics_address());
+  OverrideAddress(FLAGS_http_listen, config.mutable_http_address());
 
   v1::ModelConfig& model = *config.mutable_model();
   OverrideString(FLAGS_checkpoint, model.mutable_checkpoint());
@@ -106,6 +118,7 @@ absl::Status ApplyFlagOverrides(v1::ServerConfig& config) {
   OverrideString(FLAGS_model_device, model.mutable_device());
   OverrideString(FLAGS_dtype, model.mutable_dtype());
   OverrideString(FLAGS_configs_dir, model.mutable_configs_dir());
+  OverrideString(FLAGS_descriptions_dir, model.mutable_descriptions_dir());
   model.set_cpu_threads(NumberFlagOr(FLAGS_cpu_threads, model.cpu_threads()));
 
   v1::SchedulingConfig& scheduling = *config.mutable_scheduling();

@@ -16,11 +16,13 @@
 ABSL_DECLARE_FLAG(std::string, config);
 ABSL_DECLARE_FLAG(std::string, listen);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
+ABSL_DECLARE_FLAG(std::string, http_listen);
 ABSL_DECLARE_FLAG(std::string, checkpoint);
 ABSL_DECLARE_FLAG(std::string, bpe_vocabulary);
 ABSL_DECLARE_FLAG(std::string, model_device);
 ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(std::string, configs_dir);
+ABSL_DECLARE_FLAG(std::string, descriptions_dir);
 ABSL_DECLARE_FLAG(std::string, store_dir);
 ABSL_DECLARE_FLAG(std::string, redis_address);
 ABSL_DECLARE_FLAG(std::string, redis_key_prefix);

@@ -3,258 +3,70 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/time/clock.h"
-#include "core/common/status_macros.h"
-#include "server/grpc/request_validation.h"
-#include "server/grpc/rpc_call.h"
-#include "server/scheduling/request_memory.h"
-#include "server/vocabulary/vocabulary_definition.h"
 
 namespace itaclip::server {
 
-SegmentationService::SegmentationService(Limits limits, std::string default_preset,
-                                         BearerTokenAuth auth, ServerMetrics* metrics)
-    : limits_(limits),
-      default_preset_(std::move(default_preset)),
-      auth_(std::move(auth)),
-      metrics_(metrics) {}
-
-void SegmentationService::SetServing(const ServingParts* parts) {
-  parts_.store(parts, std::memory_order_release);
-}
-
-void SegmentationService::StopServing() { draining_.store(true, std::memory_order_release); }
+SegmentationService::SegmentationService(SegmentationApi* api, BearerTokenAuth auth,
+                                         ServerMetrics* metrics)
+    : api_(api), auth_(std::move(auth)), metrics_(metrics) {}
 
 template <typename Request, typename Response>
-ParsedRpcCall<Request, Response>* SegmentationService::NewCall(
+grpc::ServerUnaryReactor* SegmentationService::Handle(
     grpc::CallbackServerContext* context, const char* method, const grpc::ByteBuffer* request_bytes,
-    grpc::ByteBuffer* response_bytes) const {
-  return new ParsedRpcCall<Request, Response>(context, method, metrics_,
-                                              absl::Seconds(limits_.max_request_seconds),
-                                              request_bytes, response_bytes);
-}
-
-const ServingParts* SegmentationService::CheckServing(RpcCall* call) {
-  if (absl::Status status = auth_.Check(call->context()->client_metadata()); !status.ok()) {
+    grpc::ByteBuffer* response_bytes,
+    void (SegmentationApi::*handler)(UnaryCall<Request, Response>*)) {
+  auto* call = new ParsedRpcCall<Request, Response>(
+      context, method, metrics_, absl::Seconds(api_->limits().max_request_seconds), request_bytes,
+      response_bytes);
+  // The token before the bytes: an unauthenticated caller learns nothing of the API's shape.
+  if (absl::Status status = auth_.Check(AuthorizationMetadata(*context)); !status.ok()) {
     call->Finish(status);
-    return nullptr;
+    return call;
   }
-  if (draining_.load(std::memory_order_acquire)) {
-    call->Finish(absl::UnavailableError("the server is shutting down and takes no new calls"));
-    return nullptr;
-  }
-  const ServingParts* parts = parts_.load(std::memory_order_acquire);
-  if (parts == nullptr) {
-    call->Finish(absl::UnavailableError("the server is still loading the model; retry shortly"));
-    return nullptr;
-  }
-  return parts;
+  if (!call->Parse()) return call;
+  (api_->*handler)(call);
+  return call;
 }
 
 grpc::ServerUnaryReactor* SegmentationService::RegisterClasses(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
-  auto* call = NewCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>(
-      context, "RegisterClasses", request_bytes, response_bytes);
-  const ServingParts* parts = CheckServing(call);
-  if (parts == nullptr || !call->Parse()) return call;
-  absl::StatusOr<std::unique_ptr<AdmissionTicket>> admitted =
-      [&]() -> absl::StatusOr<std::unique_ptr<AdmissionTicket>> {
-    RETURN_IF_ERROR(ValidateRegisterRequest(call->request(), limits_));
-    return parts->admission->TryAdmit();
-  }();
-  if (!admitted.ok()) {
-    call->Finish(admitted.status());
-    return call;
-  }
-  // Building embeddings runs the text tower: a worker's job, not the gRPC thread's. They are
-  // built for the server's default preset when the vocabulary leaves its weight to the preset (a
-  // Segment with another preset builds its own on first use).
-  const double unset_weight = parts->presets.at(default_preset_).def_coefficient;
-  std::shared_ptr<AdmissionTicket> held(*std::move(admitted));
-  parts->workers->Submit([call, parts, held, unset_weight]() mutable {
-    const absl::Status status = RegisterOnWorker(*parts, *call, unset_weight);
-    held.reset();  // free the place before answering (see SegmentExecutor::Complete)
-    call->Finish(status);
-  });
-  return call;
-}
-
-absl::Status SegmentationService::RegisterOnWorker(
-    const ServingParts& parts,
-    ParsedRpcCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call,
-    double unset_weight) {
-  RETURN_IF_ERROR(call.cancel()->Check("building the text embeddings"));
-  const v1::RegisterClassesRequest& request = call.request();
-  ASSIGN_OR_RETURN(
-      const VocabularyRegistry::Registration registration,
-      parts.registry->Register(request.vocabulary(), request.display_name(), unset_weight,
-                               call.cancel()->Checker("the next batch of prompts")));
-  v1::RegisterClassesResponse& response = *call.response();
-  response.set_vocabulary_id(registration.id);
-  response.set_already_registered(registration.already_registered);
-  response.set_num_classes(registration.num_classes);
-  response.set_num_queries(registration.num_queries);
-  response.set_build_ms(registration.build_ms);
-  return absl::OkStatus();
+  return Handle(context, "RegisterClasses", request_bytes, response_bytes,
+                &SegmentationApi::RegisterClasses);
 }
 
 grpc::ServerUnaryReactor* SegmentationService::Segment(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request_bytes,
                                                        grpc::ByteBuffer* response_bytes) {
-  auto* call = NewCall<v1::SegmentRequest, v1::SegmentResponse>(context, "Segment", request_bytes,
-                                                                response_bytes);
-  const ServingParts* parts = CheckServing(call);
-  if (parts == nullptr || !call->Parse()) return call;
-  // The request's own checks need no I/O and run here; the vocabulary check of an id reads the
-  // store, so it and what follows run on a store thread.
-  auto checked = std::make_shared<CheckedSegment>();
-  if (absl::Status status = CheckSegmentRequest(*parts, call->request(), *checked); !status.ok()) {
-    call->Finish(status);
-    return call;
-  }
-  auto admit_and_start = [this, call, parts, checked] {
-    SegmentCall segment_call;
-    absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket =
-        AdmitSegment(*parts, call->request(), *call, std::move(*checked), segment_call);
-    if (!ticket.ok()) {
-      call->Finish(ticket.status());
-      return;
-    }
-    parts->executor->Start(std::move(segment_call), *std::move(ticket),
-                           [call](absl::StatusOr<v1::SegmentResponse> result) {
-                             if (result.ok()) {
-                               *call->response() = *std::move(result);
-                               call->response()->set_request_id(call->request_id());
-                             }
-                             call->Finish(result.status());
-                           });
-  };
-  if (call->request().has_vocabulary_id()) {
-    parts->store_io->Submit(std::move(admit_and_start));
-  } else {
-    admit_and_start();
-  }
-  return call;
-}
-
-absl::Status SegmentationService::CheckSegmentRequest(const ServingParts& parts,
-                                                      const v1::SegmentRequest& request,
-                                                      CheckedSegment& checked) const {
-  ASSIGN_OR_RETURN(checked.image, ValidateSegmentRequest(request, limits_));
-  ASSIGN_OR_RETURN(checked.params,
-                   ResolvePipelineParams(request, parts.presets, default_preset_, limits_));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationService::AdmitSegment(
-    const ServingParts& parts, const v1::SegmentRequest& request, const RpcCall& call,
-    CheckedSegment checked, SegmentCall& segment_call) const {
-  RETURN_IF_ERROR(call.cancel()->Check("checking the vocabulary"));
-  VocabularySize vocabulary;
-  if (request.has_vocabulary_id()) {
-    // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
-    ASSIGN_OR_RETURN(vocabulary, parts.registry->CheckSegmentable(request.vocabulary_id()));
-  } else {
-    vocabulary = SizeOf(request.inline_vocabulary());
-  }
-  RequestShape shape;
-  shape.width = checked.image.width;
-  shape.height = checked.image.height;
-  shape.num_classes = vocabulary.num_classes;
-  shape.num_queries = vocabulary.num_queries;
-  shape.want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;
-  const RequestCost cost = EstimateRequestCost(shape, checked.params, parts.model_config);
-  RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
-  ASSIGN_OR_RETURN(std::unique_ptr<AdmissionTicket> ticket,
-                   parts.admission->TryAdmit(cost.peak_bytes));
-  segment_call.request = &request;
-  segment_call.vocabulary_id = request.has_vocabulary_id() ? request.vocabulary_id() : "";
-  segment_call.params = std::move(checked.params);
-  segment_call.cancel = call.cancel();
-  segment_call.received = call.received();
-  return ticket;
-}
-
-void SegmentationService::OnStoreThread(const ServingParts& parts, RpcCall* call,
-                                        std::function<absl::Status()> work) const {
-  parts.store_io->Submit([call, work = std::move(work)] {
-    absl::Status status = call->cancel()->Check("reading the vocabulary store");
-    if (status.ok()) status = work();
-    call->Finish(status);
-  });
-}
-
-void SegmentationService::FillVocabularyInfo(const ServingParts& parts,
-                                             const v1::StoredVocabulary& record,
-                                             bool with_definition, v1::VocabularyInfo* info) const {
-  info->set_id(record.id());
-  info->set_display_name(record.display_name());
-  if (with_definition) *info->mutable_definition() = record.definition();
-  info->set_num_classes(record.definition().classes_size());
-  info->set_num_queries(CountQueries(record.definition()));
-  info->set_resident(parts.registry->IsResident(record.id()));
-  info->set_resident_bytes(parts.registry->ResidentBytes(record.id()));
-  info->set_created_unix_ms(record.created_unix_ms());
+  return Handle(context, "Segment", request_bytes, response_bytes, &SegmentationApi::Segment);
 }
 
 grpc::ServerUnaryReactor* SegmentationService::GetVocabulary(grpc::CallbackServerContext* context,
                                                              const grpc::ByteBuffer* request_bytes,
                                                              grpc::ByteBuffer* response_bytes) {
-  auto* call = NewCall<v1::GetVocabularyRequest, v1::VocabularyInfo>(context, "GetVocabulary",
-                                                                     request_bytes, response_bytes);
-  const ServingParts* parts = CheckServing(call);
-  if (parts == nullptr || !call->Parse()) return call;
-  OnStoreThread(*parts, call, [this, call, parts]() -> absl::Status {
-    ASSIGN_OR_RETURN(const v1::StoredVocabulary record,
-                     parts->registry->Get(call->request().vocabulary_id()));
-    FillVocabularyInfo(*parts, record, /*with_definition=*/true, call->response());
-    return absl::OkStatus();
-  });
-  return call;
+  return Handle(context, "GetVocabulary", request_bytes, response_bytes,
+                &SegmentationApi::GetVocabulary);
 }
 
 grpc::ServerUnaryReactor* SegmentationService::ListVocabularies(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
-  auto* call = NewCall<v1::ListVocabulariesRequest, v1::ListVocabulariesResponse>(
-      context, "ListVocabularies", request_bytes, response_bytes);
-  const ServingParts* parts = CheckServing(call);
-  if (parts == nullptr || !call->Parse()) return call;
-  OnStoreThread(*parts, call, [this, call, parts]() -> absl::Status {
-    ASSIGN_OR_RETURN(const std::vector<v1::StoredVocabulary> records, parts->registry->List());
-    for (const v1::StoredVocabulary& record : records) {
-      FillVocabularyInfo(*parts, record, call->request().include_definitions(),
-                         call->response()->add_vocabularies());
-    }
-    return absl::OkStatus();
-  });
-  return call;
+  return Handle(context, "ListVocabularies", request_bytes, response_bytes,
+                &SegmentationApi::ListVocabularies);
 }
 
 grpc::ServerUnaryReactor* SegmentationService::DeleteVocabulary(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
-  auto* call = NewCall<v1::DeleteVocabularyRequest, v1::DeleteVocabularyResponse>(
-      context, "DeleteVocabulary", request_bytes, response_bytes);
-  const ServingParts* parts = CheckServing(call);
-  if (parts == nullptr || !call->Parse()) return call;
-  OnStoreThread(*parts, call,
-                [call, parts] { return parts->registry->Delete(call->request().vocabulary_id()); });
-  return call;
+  return Handle(context, "DeleteVocabulary", request_bytes, response_bytes,
+                &SegmentationApi::DeleteVocabulary);
 }
 
 grpc::ServerUnaryReactor* SegmentationService::GetServerInfo(grpc::CallbackServerContext* context,
                                                              const grpc::ByteBuffer* request_bytes,
                                                              grpc::ByteBuffer* response_bytes) {
-  auto* call = NewCall<v1::GetServerInfoRequest, v1::ServerInfo>(context, "GetServerInfo",
-                                                                 request_bytes, response_bytes);
-  const ServingParts* parts = CheckServing(call);
-  if (parts == nullptr || !call->Parse()) return call;
-  v1::ServerInfo* response = call->response();
-  *response = parts->info;
-  call->Finish(absl::OkStatus());
-  return call;
+  return Handle(context, "GetServerInfo", request_bytes, response_bytes,
+                &SegmentationApi::GetServerInfo);
 }
 
 }  // namespace itaclip::server

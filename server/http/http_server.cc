@@ -117,7 +117,22 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     return absl::InvalidArgumentError(
         absl::StrCat(what, " endpoint: max_connections and the timeouts must be > 0"));
   }
-  auto server = std::make_unique<httplib::Server>();
+  std::unique_ptr<httplib::Server> server;
+  if (options.tls.cert_file.empty()) {
+    server = std::make_unique<httplib::Server>();
+  } else {
+    const HttpTlsFiles& tls = options.tls;
+    auto tls_server = std::make_unique<httplib::SSLServer>(
+        tls.cert_file.c_str(), tls.key_file.c_str(),
+        tls.client_ca_file.empty() ? nullptr : tls.client_ca_file.c_str());
+    if (!tls_server->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " endpoint: cannot load the TLS certificate ", tls.cert_file, ", its key ",
+          tls.key_file, tls.client_ca_file.empty() ? "" : " or the client CA bundle ",
+          tls.client_ca_file));
+    }
+    server = std::move(tls_server);
+  }
   const int threads = options.max_connections;
   server->new_task_queue = [threads] { return new BoundedPool(threads); };
   SetTimeout(options.read_timeout, [&](time_t s, time_t us) { server->set_read_timeout(s, us); });

@@ -30,20 +30,28 @@ class Server;
 
 namespace itaclip::server {
 
+// PEM files as the gRPC port's TLS has them (config tls).
+struct HttpTlsFiles {
+  std::string cert_file;  // set: HTTPS
+  std::string key_file;
+  std::string client_ca_file;  // set: clients must present a certificate it signed
+};
+
 struct HttpServerOptions {
   int max_connections = 128;
   absl::Duration read_timeout = absl::Seconds(2);
   absl::Duration write_timeout = absl::Seconds(5);
   absl::Duration keep_alive_timeout = absl::Seconds(5);
   int64_t max_body_bytes = int64_t{1} << 20;
+  HttpTlsFiles tls;  // none: plain HTTP
 };
 
 class HttpServer {
  public:
   // Listens on `address` (host:port or [ipv6-host]:port; port 0 picks a free one, see port()) and
   // serves the routes that `add_routes` registers on the httplib::Server. `what` names the
-  // endpoint in messages ("metrics"). INVALID_ARGUMENT for an address that is not host:port or
-  // bad options, UNAVAILABLE when it cannot be bound.
+  // endpoint in messages ("metrics"). INVALID_ARGUMENT for an address that is not host:port,
+  // bad options or TLS files that cannot be loaded, UNAVAILABLE when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       const std::string& what, const std::string& address, const HttpServerOptions& options,
       const std::function<void(httplib::Server&)>& add_routes);

@@ -27,10 +27,12 @@ bool IsValidRequestId(absl::string_view id) {
 std::string RequestIdFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   const auto it = metadata.find(kRequestIdMetadataKey);
-  if (it != metadata.end()) {
-    const absl::string_view id(it->second.data(), it->second.size());
-    if (IsValidRequestId(id)) return std::string(id);
-  }
+  if (it == metadata.end()) return NewRequestId();
+  return RequestIdOrNew(absl::string_view(it->second.data(), it->second.size()));
+}
+
+std::string RequestIdOrNew(std::optional<absl::string_view> client_id) {
+  if (client_id.has_value() && IsValidRequestId(*client_id)) return std::string(*client_id);
   return NewRequestId();
 }
 

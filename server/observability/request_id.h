@@ -4,6 +4,7 @@
 #define ITACLIP_SERVER_OBSERVABILITY_REQUEST_ID_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -22,6 +23,9 @@ bool IsValidRequestId(absl::string_view id);
 // else NewRequestId().
 std::string RequestIdFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
+
+// `client_id` (an HTTP X-Request-Id header) when it is valid, else NewRequestId().
+std::string RequestIdOrNew(std::optional<absl::string_view> client_id);
 
 // 16 random lower-case hex characters (64 bits). Thread-safe.
 std::string NewRequestId();

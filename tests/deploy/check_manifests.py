@@ -7,7 +7,7 @@ depends on, reading the facts from their sources rather than restating them:
   requests and limits; every long-running container: readiness, liveness and startup probes;
 - the server container: native gRPC probes on the port of the ConfigMap's listen_address, on the
   health service names the server registers; its container ports, the Services' target ports and
-  the ServiceMonitor's port agree with listen_address and metrics_address;
+  the ServiceMonitor's port agree with listen_address, metrics_address and http_address;
 - the model: the init container fetches exactly the files the config loads, onto the volume the
   server mounts read-only, with the digests of deploy/scripts/fetch-model.sh;
 - the server's arguments are flags itaclip-server defines, and its configs_dir is where the
@@ -270,6 +270,8 @@ class Checker:
             self.problem("the server config sets no listen_address or metrics_address")
             return
         grpc_port, metrics_port = port_of(listen), port_of(metrics_address)
+        http_address = textproto_value(config, "http_address")
+        http_port = port_of(http_address) if http_address else None
 
         # Probes: native gRPC, on the listen port, on the health service names.
         for probe_name in ("readinessProbe", "livenessProbe", "startupProbe"):
@@ -296,6 +298,8 @@ class Checker:
             self.problem(f"the server container does not declare port {grpc_port}")
         if metrics_port not in ports.values():
             self.problem(f"the server container does not declare metrics port {metrics_port}")
+        if http_port is not None and http_port not in ports.values():
+            self.problem(f"the server container does not declare HTTP port {http_port}")
         pod_labels = workload["spec"]["template"]["metadata"].get("labels", {})
         services = [s for s in self.of_kind("Service") if s["spec"].get("selector") and
                     all(pod_labels.get(k) == v for k, v in s["spec"]["selector"].items())]
@@ -308,6 +312,9 @@ class Checker:
                 if port["name"] == "grpc" and target != grpc_port:
                     self.problem(f'Service {service["metadata"]["name"]} port grpc targets '
                                  f"{target}, the server listens on {grpc_port}")
+                if port["name"] == "http" and target != http_port:
+                    self.problem(f'Service {service["metadata"]["name"]} port http targets '
+                                 f"{target}, the HTTP/JSON API is on {http_port}")
                 if port["name"] == "metrics" and target != metrics_port:
                     self.problem(f'Service {service["metadata"]["name"]} port metrics targets '
                                  f"{target}, the metrics endpoint is on {metrics_port}")
@@ -349,7 +356,7 @@ class Checker:
         self.check_scaling(workload, pod_labels)
         self.check_monitoring(config)
         self.check_device(container)
-        self.check_redis(config, pod_labels, grpc_port, metrics_port)
+        self.check_redis(config, pod_labels, grpc_port, metrics_port, http_port)
 
     def check_model(self, workload, container, config):
         pod = workload["spec"]["template"]["spec"]
@@ -530,7 +537,7 @@ class Checker:
             elif threads[0] > cores:
                 self.problem(f"--cpu_threads={threads[0]} exceeds the CPU limit {limit}")
 
-    def check_redis(self, config, server_labels, grpc_port, metrics_port):
+    def check_redis(self, config, server_labels, grpc_port, metrics_port, http_port):
         address = textproto_value(config, "address")
         if address:
             host, port = address.rsplit(":", 1)
@@ -547,8 +554,8 @@ class Checker:
             return
         allowed = {port.get("port") for p in policies for rule in p["spec"].get("ingress", [])
                    for port in rule.get("ports", [])}
-        for port in (grpc_port, metrics_port):
-            if port not in allowed:
+        for port in (grpc_port, metrics_port, http_port):
+            if port is not None and port not in allowed:
                 self.problem(f"no NetworkPolicy lets traffic in on port {port}")
         if address:
             egress = {port.get("port") for p in policies for rule in p["spec"].get("egress", [])

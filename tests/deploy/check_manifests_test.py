@@ -132,6 +132,13 @@ class CheckerTest(unittest.TestCase):
         self.assertFlags(metrics_moved, r"port metrics targets 9464, the metrics endpoint is on "
                                         r"9000")
 
+        def http_moved(docs):
+            data = config_map(docs)["data"]
+            data["itaclip-server.textproto"] = data["itaclip-server.textproto"].replace(
+                '"0.0.0.0:8080"', '"0.0.0.0:8000"')
+        self.assertFlags(http_moved, r"does not declare HTTP port 8000")
+        self.assertFlags(http_moved, r"port http targets 8080, the HTTP/JSON API is on 8000")
+
         def two_scraped(docs):
             find(docs, "Service", "itaclip-headless")["metadata"]["labels"][
                 "itaclip/scrape"] = "true"
@@ -302,7 +309,7 @@ class CheckerTest(unittest.TestCase):
 
     def test_the_manifests_match_the_image(self):
         self.assertEqual(check_manifests.image_facts(REPO)["user"], {"10001:10001"})
-        self.assertEqual(check_manifests.image_facts(REPO)["ports"], {50051, 9464})
+        self.assertEqual(check_manifests.image_facts(REPO)["ports"], {50051, 8080, 9464})
         self.assertEqual(check_manifests.image_facts(REPO)["env"]["ITACLIP_MODEL_DIR"],
                          {"/models"})
         self.assertLessEqual({"itaclip-server", "itaclip", "itaclip-fetch-model",
@@ -325,8 +332,8 @@ class CheckerTest(unittest.TestCase):
         self.assertFlags(model_elsewhere, r"mounts no volume at the image's model folder /models")
 
         def unexposed_port(docs):
-            server_container(docs)["ports"].append({"name": "debug", "containerPort": 8080})
-        self.assertFlags(unexposed_port, r"declares port 8080, which the image does not expose")
+            server_container(docs)["ports"].append({"name": "debug", "containerPort": 6060})
+        self.assertFlags(unexposed_port, r"declares port 6060, which the image does not expose")
 
         def unknown_program(docs):
             server_container(docs)["command"] = ["itaclip-serve"]

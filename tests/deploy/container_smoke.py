@@ -83,6 +83,7 @@ class Container:
             raise AssertionError("podman run failed (%d): %s" % (out.returncode, out.stderr))
         self.port = None
         self.metrics_port = None
+        self.http_port = None
 
     def logs(self) -> str:
         out = run(PODMAN + ["logs", self.name])
@@ -101,6 +102,7 @@ class Container:
             for e in self.events():
                 if e.get("event") == "listening":
                     self.port, self.metrics_port = e["port"], e["metrics_port"]
+                    self.http_port = e.get("http_port")
                     return
             if self.state().get("Status") == "exited":
                 raise AssertionError("container exited before listening:\n" + self.logs())
@@ -191,7 +193,7 @@ def check_image(c: e2e_server.Checks, image: str) -> None:
     out = run(PODMAN + ["run", "--rm"] + RUN_FLAGS +
               [image, "itaclip-server", "--checkpoint", "/nonexistent/model.safetensors",
                "--bpe_vocabulary", "/nonexistent/vocab.txt.gz", "--listen", "127.0.0.1:0",
-               "--metrics_listen", "none"])
+               "--metrics_listen", "none", "--http_listen", "none"])
     c.check("podman run IMAGE itaclip-server FLAGS: the server gets exactly those flags "
             "(a checkpoint that does not exist: an error naming it)",
             out.returncode not in (0, 125, 126, 127) and
@@ -295,7 +297,7 @@ def main() -> int:
     server_args = ["--checkpoint", "/models/" + checkpoint_name,
                    "--bpe_vocabulary", "/models/" + os.path.basename(bpe),
                    "--listen", "127.0.0.1:0", "--metrics_listen", "127.0.0.1:0",
-                   "--store_dir", "/data", "--cpu_threads", "1", "--model_device", "cpu",
+                   "--http_listen", "127.0.0.1:0", "--store_dir", "/data", "--cpu_threads", "1", "--model_device", "cpu",
                    "--drain_grace_seconds", str(GRACE_S)]
     image_path = os.path.join(shared, "data", "voc-samples", args.sample)
     seg = Segmenter(args.client, shared, image_path, work)
@@ -367,6 +369,15 @@ def main() -> int:
                  samples.get("itaclip_images_total")) == (1, 1, 1),
                 {k: v for k, v in samples.items()
                  if k.startswith(("itaclip_requests_total", "itaclip_images_total"))})
+
+        # --- (3b) HTTP/JSON and the web page, embedded in the binary ------------------------------
+        base = "http://127.0.0.1:%d" % first.http_port
+        health = urllib.request.urlopen(base + "/v1/health", timeout=10).read().decode()
+        c.check("HTTP: GET /v1/health is SERVING", json.loads(health) == {"status": "SERVING"},
+                health)
+        page = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+        c.check("HTTP: GET / serves the web page", "<html" in page and "app.js" in page,
+                page[:200])
 
         # --- (4) stop, restart on the same store -----------------------------------------------
         code = first.stop(GRACE_S)

@@ -49,7 +49,7 @@ check "itaclip --help" $? "$(tail -n 5 <<<"$out")"
 started=$(date +%s)
 out=$("${podman[@]}" run --rm "${flags[@]}" "${models[@]}" "$image" itaclip-server \
         --checkpoint "$ckpt" --bpe_vocabulary "$vocab" --model_device cuda \
-        --listen 127.0.0.1:0 --metrics_listen none 2>&1); rc=$?
+        --listen 127.0.0.1:0 --metrics_listen none --http_listen none 2>&1); rc=$?
 echo "--model_device cuda: exit $rc after $(($(date +%s) - started)) s: $(grep -m1 -i cuda <<<"$out")"
 [ $rc -ne 0 ] && [[ "$out" == *"no CUDA device"* ]]
 check "--model_device cuda without a GPU: a clear error, non-zero exit" $? "rc=$rc $(tail -n 5 <<<"$out")"
@@ -58,7 +58,7 @@ check "--model_device cuda without a GPU: a clear error, non-zero exit" $? "rc=$
 name=itaclip-cuda-check
 "${podman[@]}" rm -f "$name" >/dev/null 2>&1
 "${podman[@]}" run -d --name "$name" "${flags[@]}" "${models[@]}" "$image" itaclip-server \
-  --checkpoint "$ckpt" --bpe_vocabulary "$vocab" --listen 127.0.0.1:0 --metrics_listen none \
+  --checkpoint "$ckpt" --bpe_vocabulary "$vocab" --listen 127.0.0.1:0 --metrics_listen none --http_listen none \
   --cpu_threads 1 >/dev/null
 port=
 for _ in $(seq 1 600); do

@@ -92,12 +92,14 @@ class Server:
         self.log_path = log_path
         self.args = [binary, "--checkpoint", checkpoint, "--bpe_vocabulary", bpe,
                      "--listen", "127.0.0.1:0", "--metrics_listen", "127.0.0.1:0",
+                     "--http_listen", "127.0.0.1:0",
                      "--cpu_threads", "1", "--model_device", "cpu"] + list(extra_args)
         self.log = open(log_path, "w")
         # Port 0: the kernel picks free ports and the "listening" event names them (no races).
         self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
         self.metrics_port = None
+        self.http_port = None
 
     def events(self):
         with open(self.log_path) as f:
@@ -130,6 +132,7 @@ class Server:
         listening = self.wait_for_event("listening")
         self.port = listening["port"]
         self.metrics_port = listening["metrics_port"]
+        self.http_port = listening.get("http_port")
         return self
 
     def address(self):

@@ -129,7 +129,7 @@ expect_failure vocabulary_too_small "the ground truth has label" --model "$check
 # 7. Through itaclip-server: the same counts as in-process for the first 2 images.
 if [ -n "$server_binary" ]; then
   "$server_binary" --checkpoint "$checkpoint" --bpe_vocabulary "$bpe" --listen 127.0.0.1:0 \
-    --metrics_listen none --skip_warmup true --cpu_threads 1 2> "$work/server.log" &
+    --metrics_listen none --http_listen none --skip_warmup true --cpu_threads 1 2> "$work/server.log" &
   server_pid=$!
   trap 'kill $server_pid 2>/dev/null' EXIT
   port=""

@@ -45,7 +45,7 @@ start_redis() {
 start_server() {
   local name=$1 log=$work/$1.log
   "$server" --checkpoint "$checkpoint" --bpe_vocabulary "$bpe" --listen 127.0.0.1:0 \
-    --metrics_listen 127.0.0.1:0 --skip_warmup true --cpu_threads 1 --workers 1 \
+    --metrics_listen 127.0.0.1:0 --http_listen none --skip_warmup true --cpu_threads 1 --workers 1 \
     --redis_address "127.0.0.1:$redis_port" --redis_key_prefix "e2e:" 2>"$log" &
   pids+=($!)
   for _ in $(seq 600); do

@@ -32,7 +32,7 @@ $(cat "$log")"
   fi
 }
 
-quiet=(--metrics_listen none --skip_warmup true --cpu_threads 1 --model_device cpu)
+quiet=(--metrics_listen none --http_listen none --skip_warmup true --cpu_threads 1 --model_device cpu)
 
 expect_refusal missing_checkpoint "model.checkpoint is required" \
   --bpe_vocabulary "$bpe" --listen 127.0.0.1:0 "${quiet[@]}"
@@ -74,7 +74,7 @@ expect_refusal busy_grpc_port "could not listen on 127.0.0.1:$first_port" \
   "${quiet[@]}"
 expect_refusal busy_metrics_port "127.0.0.1:$first_metrics: Address already in use" \
   --checkpoint "$checkpoint" --bpe_vocabulary "$bpe" --listen 127.0.0.1:0 \
-  --metrics_listen "127.0.0.1:$first_metrics" --skip_warmup true --cpu_threads 1
+  --metrics_listen "127.0.0.1:$first_metrics" --http_listen none --skip_warmup true --cpu_threads 1
 out=$("$client" health --server "127.0.0.1:$first_port" 2>&1)
 check "the first server still serves" $? "$out"
 stop_server first

@@ -45,7 +45,7 @@ start_server() {
   shift
   local log=$work/$name.log
   "$server" --checkpoint "$checkpoint" --bpe_vocabulary "$bpe" --listen 127.0.0.1:0 \
-    --metrics_listen 127.0.0.1:0 --cpu_threads 1 --model_device cpu "$@" 2>"$log" &
+    --metrics_listen 127.0.0.1:0 --http_listen 127.0.0.1:0 --cpu_threads 1 --model_device cpu "$@" 2>"$log" &
   local pid=$!
   server_pids+=("$pid")
   printf -v "${name}_pid" '%s' "$pid"

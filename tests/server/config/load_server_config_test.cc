@@ -246,6 +246,17 @@ INSTANTIATE_TEST_SUITE_P(
                          c.set_metrics_address("0.0.0.0:9000");
                        },
                        "metrics_address equals listen_address"},
+        ValidationCase{"HttpOnMetrics",
+                       [](auto& c) {
+                         c.set_metrics_address("0.0.0.0:9000");
+                         c.set_http_address("0.0.0.0:9000");
+                       },
+                       "http_address equals metrics_address"},
+        ValidationCase{"NoHttpConnections",
+                       [](auto& c) { c.mutable_http()->set_max_connections(0); },
+                       "http.max_connections must be > 0"},
+        ValidationCase{"NoHttpBody", [](auto& c) { c.mutable_http()->set_max_body_bytes(0); },
+                       "http.max_body_bytes must be > 0"},
         ValidationCase{"NoCheckpoint", [](auto& c) { c.mutable_model()->clear_checkpoint(); },
                        "model.checkpoint is required"},
         ValidationCase{"NoMetricsConnections",
@@ -254,11 +265,10 @@ INSTANTIATE_TEST_SUITE_P(
         ValidationCase{"ZeroMetricsReadTimeout",
                        [](auto& c) { c.mutable_metrics_http()->set_read_timeout_seconds(0); },
                        "metrics_http.read_timeout_seconds must be > 0"},
-        ValidationCase{"RequestMemoryOverTheServers",
-                       [](auto& c) {
-                         c.mutable_limits()->set_max_request_memory_bytes(int64_t{32} << 30);
-                       },
-                       "limits.max_request_memory_bytes (34359738368) exceeds"},
+        ValidationCase{
+            "RequestMemoryOverTheServers",
+            [](auto& c) { c.mutable_limits()->set_max_request_memory_bytes(int64_t{32} << 30); },
+            "limits.max_request_memory_bytes (34359738368) exceeds"},
         ValidationCase{"ZeroMaxRequestSeconds",
                        [](auto& c) { c.mutable_limits()->set_max_request_seconds(0); },
                        "limits.max_request_seconds must be > 0"},

@@ -41,10 +41,11 @@ class ServerFlagsTest : public testing::ScratchDirTest {
 
   static void ResetFlags() {
     for (absl::Flag<std::string>* flag :
-         {&FLAGS_config, &FLAGS_listen, &FLAGS_metrics_listen, &FLAGS_checkpoint,
-          &FLAGS_bpe_vocabulary, &FLAGS_model_device, &FLAGS_dtype, &FLAGS_configs_dir,
-          &FLAGS_store_dir, &FLAGS_default_preset, &FLAGS_tls_cert, &FLAGS_tls_key,
-          &FLAGS_tls_client_ca, &FLAGS_bearer_tokens_file, &FLAGS_skip_warmup}) {
+         {&FLAGS_config, &FLAGS_listen, &FLAGS_metrics_listen, &FLAGS_http_listen,
+          &FLAGS_descriptions_dir, &FLAGS_checkpoint, &FLAGS_bpe_vocabulary, &FLAGS_model_device,
+          &FLAGS_dtype, &FLAGS_configs_dir, &FLAGS_store_dir, &FLAGS_default_preset,
+          &FLAGS_tls_cert, &FLAGS_tls_key, &FLAGS_tls_client_ca, &FLAGS_bearer_tokens_file,
+          &FLAGS_skip_warmup}) {
       absl::SetFlag(flag, "");
     }
     for (absl::Flag<int32_t>* flag : {&FLAGS_workers, &FLAGS_max_pending_requests,
@@ -62,9 +63,9 @@ TEST(ServerFlagDefaultsTest, EveryOverrideDefaultsToItsNotGivenSentinel) {
   // A flag left off the command line must not replace the file's value: its default is the
   // sentinel ApplyFlagOverrides skips ("" or -1).
   for (const char* name :
-       {"config", "listen", "metrics_listen", "checkpoint", "bpe_vocabulary", "model_device",
-        "dtype", "configs_dir", "store_dir", "default_preset", "tls_cert", "tls_key",
-        "tls_client_ca", "bearer_tokens_file", "skip_warmup"}) {
+       {"config", "listen", "metrics_listen", "http_listen", "descriptions_dir", "checkpoint",
+        "bpe_vocabulary", "model_device", "dtype", "configs_dir", "store_dir", "default_preset",
+        "tls_cert", "tls_key", "tls_client_ca", "bearer_tokens_file", "skip_warmup"}) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     ASSERT_NE(flag, nullptr) << name;
     EXPECT_EQ(flag->DefaultValue(), "") << name;
@@ -94,6 +95,8 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   absl::SetFlag(&FLAGS_config, WriteConfig());
   absl::SetFlag(&FLAGS_listen, "127.0.0.1:7001");
   absl::SetFlag(&FLAGS_metrics_listen, "127.0.0.1:7002");
+  absl::SetFlag(&FLAGS_http_listen, "127.0.0.1:7003");
+  absl::SetFlag(&FLAGS_descriptions_dir, "/flag/descriptions");
   absl::SetFlag(&FLAGS_checkpoint, "/flag/model.safetensors");
   absl::SetFlag(&FLAGS_bpe_vocabulary, "/flag/vocab.json");
   absl::SetFlag(&FLAGS_model_device, "cuda:1");
@@ -118,6 +121,8 @@ TEST_F(ServerFlagsTest, EveryGivenFlagOverridesTheFile) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen_address(), "127.0.0.1:7001");
   EXPECT_EQ(config->metrics_address(), "127.0.0.1:7002");
+  EXPECT_EQ(config->http_address(), "127.0.0.1:7003");
+  EXPECT_EQ(config->model().descriptions_dir(), "/flag/descriptions");
   EXPECT_EQ(config->model().checkpoint(), "/flag/model.safetensors");
   EXPECT_EQ(config->model().bpe_vocabulary(), "/flag/vocab.json");
   EXPECT_EQ(config->model().device(), "cuda:1");
@@ -216,6 +221,21 @@ TEST_F(ServerFlagsTest, MetricsListenNoneDisablesTheEndpoint) {
   const absl::StatusOr<v1::ServerConfig> config = ServerConfigFromFlags();
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->metrics_address(), "");
+}
+
+TEST_F(ServerFlagsTest, HttpListenNoneDisablesTheApi) {
+  absl::SetFlag(&FLAGS_config, WriteConfig());
+  absl::SetFlag(&FLAGS_http_listen, "none");
+  const absl::StatusOr<v1::ServerConfig> config = ServerConfigFromFlags();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http_address(), "");
+}
+
+TEST_F(ServerFlagsTest, HttpOnTheGrpcAddressIsRefused) {
+  absl::SetFlag(&FLAGS_config, WriteConfig());
+  absl::SetFlag(&FLAGS_http_listen, "127.0.0.1:6000");  // the file's listen_address
+  EXPECT_THAT(ServerConfigFromFlags().status().message(),
+              HasSubstr("http_address equals listen_address"));
 }
 
 TEST_F(ServerFlagsTest, ListenOnTheMetricsAddressIsRefused) {

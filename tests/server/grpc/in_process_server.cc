@@ -51,6 +51,7 @@ absl::StatusOr<std::unique_ptr<InProcessServer>> InProcessServer::Start(
   v1::ServerConfig config = server::DefaultServerConfig();
   config.set_listen_address("127.0.0.1:0");
   config.set_metrics_address("127.0.0.1:0");
+  config.set_http_address("127.0.0.1:0");
   v1::ModelConfig& model = *config.mutable_model();
   model.set_checkpoint(TinyCheckpointPath(options.model_seed));
   model.set_bpe_vocabulary(SharedPath("reference/clip/bpe_simple_vocab_16e6.txt.gz"));

@@ -49,6 +49,7 @@ class InProcessServer {
   const std::string& store_dir() const { return store_dir_; }
   std::string address() const;  // "127.0.0.1:<port>"
   int metrics_port() const { return server_->metrics_port(); }
+  int http_port() const { return server_->http_port(); }
 
   // Channels that accept answers of any size (score tensors are large).
   std::shared_ptr<grpc::Channel> InsecureChannel() const;

@@ -1,9 +1,9 @@
-// The cheap checks of a Segment request, done on the gRPC thread before the call is admitted: an
-// image and a vocabulary are present, the image's pixel count is within the limit (read from the
-// encoded header or the raw size, before any decoding), and the preset and overrides give valid
-// pipeline parameters.
-#ifndef ITACLIP_SERVER_GRPC_REQUEST_VALIDATION_H_
-#define ITACLIP_SERVER_GRPC_REQUEST_VALIDATION_H_
+// The cheap checks of a Segment request, done on the transport's thread before the call is
+// admitted: an image and a vocabulary are present, the image's pixel count is within the limit
+// (read from the encoded header or the raw size, before any decoding), and the preset and overrides
+// give valid pipeline parameters.
+#ifndef ITACLIP_SERVER_API_REQUEST_VALIDATION_H_
+#define ITACLIP_SERVER_API_REQUEST_VALIDATION_H_
 
 #include <cstdint>
 #include <map>
@@ -45,4 +45,4 @@ absl::StatusOr<pipeline::PipelineParams> ResolvePipelineParams(
 
 }  // namespace itaclip::server
 
-#endif  // ITACLIP_SERVER_GRPC_REQUEST_VALIDATION_H_
+#endif  // ITACLIP_SERVER_API_REQUEST_VALIDATION_H_

@@ -1,6 +1,6 @@
 // ValidateSegmentRequest and ResolvePipelineParams: every refusal and its code, the pixel limit
 // read from an encoded header before any decoding, and preset + override resolution.
-#include "server/grpc/request_validation.h"
+#include "server/api/request_validation.h"
 
 #include <cstdint>
 #include <map>

@@ -1,4 +1,4 @@
-#include "server/grpc/request_validation.h"
+#include "server/api/request_validation.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "server/grpc/bearer_token_auth.h"
+#include "server/api/bearer_token_auth.h"
 
 #include <fstream>
 #include <sstream>
@@ -47,19 +47,18 @@ BearerTokenAuth BearerTokenAuth::FromTokens(std::vector<std::string> tokens) {
   return auth;
 }
 
-absl::Status BearerTokenAuth::Check(
-    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
+absl::Status BearerTokenAuth::Check(std::optional<absl::string_view> authorization) const {
   if (!enabled()) return absl::OkStatus();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
+  if (!authorization.has_value()) {
     return absl::UnauthenticatedError(
-        "this server requires a bearer token: send `authorization: Bearer <token>` metadata");
+        "this server requires a bearer token: send `authorization: Bearer <token>` (gRPC metadata "
+        "or HTTP header)");
   }
-  const absl::string_view value(it->second.data(), it->second.size());
+  const absl::string_view value = *authorization;
   constexpr absl::string_view kScheme = "Bearer ";
   if (!absl::StartsWithIgnoreCase(value, kScheme)) {
     return absl::UnauthenticatedError(
-        "the authorization metadata is not of the form `Bearer <token>`");
+        "the authorization metadata or header is not of the form `Bearer <token>`");
   }
   const absl::string_view presented = value.substr(kScheme.size());
   bool match = false;

@@ -1,0 +1,224 @@
+#include "server/api/segmentation_api.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "core/common/status_macros.h"
+#include "server/api/request_validation.h"
+#include "server/scheduling/request_memory.h"
+#include "server/vocabulary/vocabulary_definition.h"
+
+namespace itaclip::server {
+
+SegmentationApi::SegmentationApi(Limits limits, std::string default_preset)
+    : limits_(limits), default_preset_(std::move(default_preset)) {}
+
+void SegmentationApi::SetServing(const ServingParts* parts) {
+  parts_.store(parts, std::memory_order_release);
+}
+
+void SegmentationApi::StopServing() { draining_.store(true, std::memory_order_release); }
+
+bool SegmentationApi::serving() const {
+  return parts_.load(std::memory_order_acquire) != nullptr &&
+         !draining_.load(std::memory_order_acquire);
+}
+
+absl::StatusOr<const ServingParts*> SegmentationApi::Serving() const {
+  if (draining_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("the server is shutting down and takes no new calls");
+  }
+  const ServingParts* parts = parts_.load(std::memory_order_acquire);
+  if (parts == nullptr) {
+    return absl::UnavailableError("the server is still loading the model; retry shortly");
+  }
+  return parts;
+}
+
+const ServingParts* SegmentationApi::CheckServing(ApiCall* call) const {
+  absl::StatusOr<const ServingParts*> parts = Serving();
+  if (!parts.ok()) {
+    call->Finish(parts.status());
+    return nullptr;
+  }
+  return *parts;
+}
+
+void SegmentationApi::RegisterClasses(
+    UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>* call) {
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr) return;
+  absl::StatusOr<std::unique_ptr<AdmissionTicket>> admitted =
+      [&]() -> absl::StatusOr<std::unique_ptr<AdmissionTicket>> {
+    RETURN_IF_ERROR(ValidateRegisterRequest(call->request(), limits_));
+    return parts->admission->TryAdmit();
+  }();
+  if (!admitted.ok()) {
+    call->Finish(admitted.status());
+    return;
+  }
+  // Building embeddings runs the text tower: a worker's job, not the transport's thread. They are
+  // built for the server's default preset when the vocabulary leaves its weight to the preset (a
+  // Segment with another preset builds its own on first use).
+  const double unset_weight = parts->presets.at(default_preset_).def_coefficient;
+  std::shared_ptr<AdmissionTicket> held(*std::move(admitted));
+  parts->workers->Submit([call, parts, held, unset_weight]() mutable {
+    const absl::Status status = RegisterOnWorker(*parts, *call, unset_weight);
+    held.reset();  // free the place before answering (see SegmentExecutor::Complete)
+    call->Finish(status);
+  });
+}
+
+absl::Status SegmentationApi::RegisterOnWorker(
+    const ServingParts& parts,
+    UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call, double unset_weight) {
+  RETURN_IF_ERROR(call.cancel()->Check("building the text embeddings"));
+  const v1::RegisterClassesRequest& request = call.request();
+  ASSIGN_OR_RETURN(
+      const VocabularyRegistry::Registration registration,
+      parts.registry->Register(request.vocabulary(), request.display_name(), unset_weight,
+                               call.cancel()->Checker("the next batch of prompts")));
+  v1::RegisterClassesResponse& response = *call.response();
+  response.set_vocabulary_id(registration.id);
+  response.set_already_registered(registration.already_registered);
+  response.set_num_classes(registration.num_classes);
+  response.set_num_queries(registration.num_queries);
+  response.set_build_ms(registration.build_ms);
+  return absl::OkStatus();
+}
+
+void SegmentationApi::Segment(UnaryCall<v1::SegmentRequest, v1::SegmentResponse>* call) {
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr) return;
+  // The request's own checks need no I/O and run here; the vocabulary check of an id reads the
+  // store, so it and what follows run on a store thread.
+  auto checked = std::make_shared<CheckedSegment>();
+  if (absl::Status status = CheckSegmentRequest(*parts, call->request(), *checked); !status.ok()) {
+    call->Finish(status);
+    return;
+  }
+  auto admit_and_start = [this, call, parts, checked] {
+    SegmentCall segment_call;
+    absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket =
+        AdmitSegment(*parts, call->request(), *call, std::move(*checked), segment_call);
+    if (!ticket.ok()) {
+      call->Finish(ticket.status());
+      return;
+    }
+    parts->executor->Start(std::move(segment_call), *std::move(ticket),
+                           [call](absl::StatusOr<v1::SegmentResponse> result) {
+                             if (result.ok()) {
+                               *call->response() = *std::move(result);
+                               call->response()->set_request_id(call->request_id());
+                             }
+                             call->Finish(result.status());
+                           });
+  };
+  if (call->request().has_vocabulary_id()) {
+    parts->store_io->Submit(std::move(admit_and_start));
+  } else {
+    admit_and_start();
+  }
+}
+
+absl::Status SegmentationApi::CheckSegmentRequest(const ServingParts& parts,
+                                                  const v1::SegmentRequest& request,
+                                                  CheckedSegment& checked) const {
+  ASSIGN_OR_RETURN(checked.image, ValidateSegmentRequest(request, limits_));
+  ASSIGN_OR_RETURN(checked.params,
+                   ResolvePipelineParams(request, parts.presets, default_preset_, limits_));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationApi::AdmitSegment(
+    const ServingParts& parts, const v1::SegmentRequest& request, const ApiCall& call,
+    CheckedSegment checked, SegmentCall& segment_call) const {
+  RETURN_IF_ERROR(call.cancel()->Check("checking the vocabulary"));
+  VocabularySize vocabulary;
+  if (request.has_vocabulary_id()) {
+    // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
+    ASSIGN_OR_RETURN(vocabulary, parts.registry->CheckSegmentable(request.vocabulary_id()));
+  } else {
+    vocabulary = SizeOf(request.inline_vocabulary());
+  }
+  RequestShape shape;
+  shape.width = checked.image.width;
+  shape.height = checked.image.height;
+  shape.num_classes = vocabulary.num_classes;
+  shape.num_queries = vocabulary.num_queries;
+  shape.want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;
+  const RequestCost cost = EstimateRequestCost(shape, checked.params, parts.model_config);
+  RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
+  ASSIGN_OR_RETURN(std::unique_ptr<AdmissionTicket> ticket,
+                   parts.admission->TryAdmit(cost.peak_bytes));
+  segment_call.request = &request;
+  segment_call.vocabulary_id = request.has_vocabulary_id() ? request.vocabulary_id() : "";
+  segment_call.params = std::move(checked.params);
+  segment_call.cancel = call.cancel();
+  segment_call.received = call.received();
+  return ticket;
+}
+
+void SegmentationApi::OnStoreThread(const ServingParts& parts, ApiCall* call,
+                                    std::function<absl::Status()> work) {
+  parts.store_io->Submit([call, work = std::move(work)] {
+    absl::Status status = call->cancel()->Check("reading the vocabulary store");
+    if (status.ok()) status = work();
+    call->Finish(status);
+  });
+}
+
+void SegmentationApi::FillVocabularyInfo(const ServingParts& parts,
+                                         const v1::StoredVocabulary& record, bool with_definition,
+                                         v1::VocabularyInfo* info) {
+  info->set_id(record.id());
+  info->set_display_name(record.display_name());
+  if (with_definition) *info->mutable_definition() = record.definition();
+  info->set_num_classes(record.definition().classes_size());
+  info->set_num_queries(CountQueries(record.definition()));
+  info->set_resident(parts.registry->IsResident(record.id()));
+  info->set_resident_bytes(parts.registry->ResidentBytes(record.id()));
+  info->set_created_unix_ms(record.created_unix_ms());
+}
+
+void SegmentationApi::GetVocabulary(UnaryCall<v1::GetVocabularyRequest, v1::VocabularyInfo>* call) {
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr) return;
+  OnStoreThread(*parts, call, [call, parts]() -> absl::Status {
+    ASSIGN_OR_RETURN(const v1::StoredVocabulary record,
+                     parts->registry->Get(call->request().vocabulary_id()));
+    FillVocabularyInfo(*parts, record, /*with_definition=*/true, call->response());
+    return absl::OkStatus();
+  });
+}
+
+void SegmentationApi::ListVocabularies(
+    UnaryCall<v1::ListVocabulariesRequest, v1::ListVocabulariesResponse>* call) {
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr) return;
+  OnStoreThread(*parts, call, [call, parts]() -> absl::Status {
+    ASSIGN_OR_RETURN(const std::vector<v1::StoredVocabulary> records, parts->registry->List());
+    for (const v1::StoredVocabulary& record : records) {
+      FillVocabularyInfo(*parts, record, call->request().include_definitions(),
+                         call->response()->add_vocabularies());
+    }
+    return absl::OkStatus();
+  });
+}
+
+void SegmentationApi::DeleteVocabulary(
+    UnaryCall<v1::DeleteVocabularyRequest, v1::DeleteVocabularyResponse>* call) {
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr) return;
+  OnStoreThread(*parts, call,
+                [call, parts] { return parts->registry->Delete(call->request().vocabulary_id()); });
+}
+
+void SegmentationApi::GetServerInfo(UnaryCall<v1::GetServerInfoRequest, v1::ServerInfo>* call) {
+  const ServingParts* parts = CheckServing(call);
+  if (parts == nullptr) return;
+  *call->response() = parts->info;
+  call->Finish(absl::OkStatus());
+}
+
+}  // namespace itaclip::server
