@@ -71,6 +71,7 @@ struct Server::Parts {
   std::unique_ptr<EmbeddingCache> cache;
   std::unique_ptr<VocabularyRegistry> registry;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<WorkerPool> registrations;  // RegisterClasses calls, apart from the workers
   std::unique_ptr<DeviceBatcher> batcher;
   std::unique_ptr<AdmissionControl> admission;
   std::unique_ptr<SegmentExecutor> executor;
@@ -235,12 +236,19 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
   const int text_batch = config.scheduling().text_batch();
   const text::TextEmbedder* embedder = parts.embedder.get();
-  EmbeddingBuilder builder = [embedder, text_batch](const v1::VocabularyDefinition& definition,
-                                                    double description_weight,
-                                                    const ShouldContinue& should_continue) {
+  Server::Parts* owner = &parts;
+  EmbeddingBuilder builder = [embedder, text_batch, owner](
+                                 const v1::VocabularyDefinition& definition,
+                                 double description_weight, const ShouldContinue& should_continue) {
     clip::TextEncodeOptions options;
     options.max_batch = text_batch;
     options.should_continue = should_continue;
+    // Each batch of prompts runs on the device thread, between ViT batches (one owner of the
+    // device; the batcher exists before any vocabulary is built).
+    DeviceBatcher* batcher = owner->batcher.get();
+    options.run_batch = [batcher](const std::function<absl::Status()>& batch) {
+      return batcher->RunOnDevice(batch);
+    };
     return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
   };
   const Limits limits = LimitsFromConfig(config);
@@ -249,6 +257,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
 
   // Scheduling.
   parts.workers = std::make_unique<WorkerPool>(config.scheduling().workers());
+  parts.registrations = std::make_unique<WorkerPool>(config.scheduling().registration_threads());
   DeviceBatcherOptions batcher_options;
   batcher_options.max_batch_crops = config.scheduling().max_batch_crops();
   batcher_options.batch_memory_bytes = config.scheduling().batch_memory_bytes();
@@ -322,6 +331,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
 
   parts.serving.registry = parts.registry.get();
   parts.serving.workers = parts.workers.get();
+  parts.serving.registrations = parts.registrations.get();
   parts.serving.store_io = parts.store_io.get();
   parts.serving.executor = parts.executor.get();
   parts.serving.admission = parts.admission.get();
@@ -378,8 +388,10 @@ void Server::Drain(absl::Duration grace) {
     idle = p.admission->WaitUntilIdle(grace);
   }
   // Cancels the calls still open; their tokens fire and the workers answer them at the next stage.
+  if (p.http_api) p.http_api->CancelCalls();
   p.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   if (p.store_io) p.store_io->Stop();
+  if (p.registrations) p.registrations->Stop();
   if (p.batcher) p.batcher->Stop();
   if (p.workers) p.workers->Stop();
   p.grpc_server->Wait();

@@ -117,10 +117,19 @@ absl::StatusOr<at::Tensor> ClipModel::EncodeTexts(
         eot_a[b - start] = static_cast<int64_t>(ids.size()) - 1;
         rows_a[b - start] = order[b];
       }
-      at::Tensor features =
-          TextForward(weights_, UploadToDevice(tokens, device()), UploadToDevice(eot, device()))
-              .to(at::kFloat);
-      out.index_copy_(0, UploadToDevice(rows, device()), features);
+      const std::function<absl::Status()> batch = [&]() -> absl::Status {
+        // Its own guard: the batch may run on another thread (run_batch), which must get a status,
+        // not an exception.
+        return GuardTorch("text batch", [&]() -> absl::Status {
+          c10::InferenceMode batch_inference;  // per thread
+          at::Tensor features =
+              TextForward(weights_, UploadToDevice(tokens, device()), UploadToDevice(eot, device()))
+                  .to(at::kFloat);
+          out.index_copy_(0, UploadToDevice(rows, device()), features);
+          return absl::OkStatus();
+        });
+      };
+      RETURN_IF_ERROR(options.run_batch ? options.run_batch(batch) : batch());
       if (options.progress) options.progress(end, count);
     }
     return out;

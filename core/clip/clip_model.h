@@ -29,6 +29,11 @@ struct TextEncodeOptions {
   // Asked before each batch; a non-OK answer stops the encoding and is returned (a server's
   // cancelled call, passed deadline or drain). May be empty.
   std::function<absl::Status()> should_continue;
+  // Runs one batch's device work (`batch`: the text tower's forward pass and the copy of its
+  // features into the result) and returns its status. Empty: on the calling thread. A server
+  // passes its device owner here (server/scheduling/device_batcher.h), so that text batches take
+  // turns with the ViT's on one thread instead of sharing the device and its memory with them.
+  std::function<absl::Status(const std::function<absl::Status()>& batch)> run_batch;
 };
 
 // 256 sequences per text batch on the CPU (larger batches gain nothing there), 2048 on CUDA: a

@@ -57,19 +57,20 @@ void SegmentationApi::RegisterClasses(
     call->Finish(admitted.status());
     return;
   }
-  // Building embeddings runs the text tower: a worker's job, not the transport's thread. They are
+  // Building embeddings runs the text tower: a registration thread's job (its batches run on the
+  // device thread), not the transport's thread nor a worker's. They are
   // built for the server's default preset when the vocabulary leaves its weight to the preset (a
   // Segment with another preset builds its own on first use).
   const double unset_weight = parts->presets.at(default_preset_).def_coefficient;
   std::shared_ptr<AdmissionTicket> held(*std::move(admitted));
-  parts->workers->Submit([call, parts, held, unset_weight]() mutable {
-    const absl::Status status = RegisterOnWorker(*parts, *call, unset_weight);
+  parts->registrations->Submit([call, parts, held, unset_weight]() mutable {
+    const absl::Status status = RunRegistration(*parts, *call, unset_weight);
     held.reset();  // free the place before answering (see SegmentExecutor::Complete)
     call->Finish(status);
   });
 }
 
-absl::Status SegmentationApi::RegisterOnWorker(
+absl::Status SegmentationApi::RunRegistration(
     const ServingParts& parts,
     UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call, double unset_weight) {
   RETURN_IF_ERROR(call.cancel()->Check("building the text embeddings"));

@@ -36,6 +36,7 @@ namespace itaclip::server {
 struct ServingParts {
   VocabularyRegistry* registry = nullptr;
   WorkerPool* workers = nullptr;
+  WorkerPool* registrations = nullptr;  // RegisterClasses: a long build never holds a worker
   WorkerPool* store_io =
       nullptr;  // handlers' store reads and writes: transport threads never block
   SegmentExecutor* executor = nullptr;
@@ -70,9 +71,9 @@ class SegmentationApi {
  private:
   // Serving(), or null when the call has been finished with its UNAVAILABLE.
   const ServingParts* CheckServing(ApiCall* call) const;
-  // A registration on a worker (the text tower runs there): the call's deadline and cancellation,
+  // A registration on a registration thread: the call's deadline and cancellation,
   // the registry, the answer.
-  static absl::Status RegisterOnWorker(
+  static absl::Status RunRegistration(
       const ServingParts& parts,
       UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call,
       double unset_weight);

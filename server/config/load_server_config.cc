@@ -61,6 +61,7 @@ v1::ServerConfig DefaultServerConfig() {
   const Limits limits;  // limits.h holds the one copy of the limit defaults
   scheduling.set_workers(2);
   scheduling.set_store_threads(4);
+  scheduling.set_registration_threads(1);
   scheduling.set_max_pending_requests(limits.max_pending_requests);
   scheduling.set_max_batch_crops(16);
   scheduling.set_default_preset("voc21");
@@ -184,6 +185,7 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
   const v1::SchedulingConfig& scheduling = config.scheduling();
   require_positive("scheduling.workers", scheduling.workers());
   require_positive("scheduling.store_threads", scheduling.store_threads());
+  require_positive("scheduling.registration_threads", scheduling.registration_threads());
   require_positive("scheduling.max_pending_requests", scheduling.max_pending_requests());
   require_positive("scheduling.max_batch_crops", scheduling.max_batch_crops());
   if (scheduling.text_batch() < 0) {

@@ -10,12 +10,12 @@
 
 ABSL_FLAG(std::string, config, "",
           "server config file (text-format itaclip.v1.ServerConfig, e.g. "
-          "configs/server/itaclip-server.textproto); the flags below override it, and anything "
-          "neither sets keeps its default");
+          "configs/server/itaclip-server.textproto, which also shows every default); the flags "
+          "below override it, and anything neither sets keeps its default");
 // Overrides. "" (strings) and -1 (numbers) mean "not given": the config file's value stays.
-ABSL_FLAG(std::string, listen, "", "gRPC listen address, host:port (default 0.0.0.0:50051)");
+ABSL_FLAG(std::string, listen, "", "gRPC listen address, host:port (listen_address)");
 ABSL_FLAG(std::string, metrics_listen, "",
-          "Prometheus /metrics address, host:port (default 0.0.0.0:9464); \"none\" disables the "
+          "Prometheus /metrics address, host:port (metrics_address); \"none\" disables the "
           "endpoint");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP/JSON API and web page address, host:port (http_address); \"none\" disables it");
@@ -28,7 +28,7 @@ ABSL_FLAG(std::string, bpe_vocabulary, "",
 ABSL_FLAG(std::string, model_device, "",
           "cpu, cuda or cuda:N (model.device; default: cuda when available, else cpu)");
 ABSL_FLAG(std::string, dtype, "",
-          "auto, float16, float32 or bfloat16 (model.dtype; default auto: fp16 on CUDA, fp32 on "
+          "auto, float16, float32 or bfloat16 (model.dtype; auto: fp16 on CUDA, fp32 on "
           "CPU)");
 ABSL_FLAG(std::string, configs_dir, "",
           "folder with presets/ and templates/ (model.configs_dir; default: the build's configs/)");
@@ -43,25 +43,23 @@ ABSL_FLAG(std::string, redis_address, "",
           "Redis host:port holding the vocabularies, shared by every replica "
           "(vocabulary.redis.address; default: none; excludes --store_dir)");
 ABSL_FLAG(std::string, redis_key_prefix, "",
-          "prefix of the Redis keys (vocabulary.redis.key_prefix; default \"itaclip:\")");
-ABSL_FLAG(int32_t, workers, -1, "CPU workers (scheduling.workers; default 2; -1: not given)");
+          "prefix of the Redis keys (vocabulary.redis.key_prefix)");
+ABSL_FLAG(int32_t, workers, -1, "CPU workers (scheduling.workers; -1: not given)");
 ABSL_FLAG(int32_t, max_pending_requests, -1,
           "admitted, unanswered requests before RESOURCE_EXHAUSTED "
-          "(scheduling.max_pending_requests; default 64; -1: not given)");
+          "(scheduling.max_pending_requests; -1: not given)");
 ABSL_FLAG(int32_t, max_batch_crops, -1,
-          "crops per device batch (scheduling.max_batch_crops; default 16; -1: not given)");
+          "crops per device batch (scheduling.max_batch_crops; -1: not given)");
 ABSL_FLAG(int64_t, batch_memory_bytes, -1,
-          "activation budget of one device batch, bytes (scheduling.batch_memory_bytes; default "
-          "1 GiB; -1: not given)");
-ABSL_FLAG(std::string, default_preset, "",
-          "preset for requests that name none (scheduling.default_preset; default voc21)");
-ABSL_FLAG(int64_t, cache_budget_bytes, -1,
-          "bytes of resident vocabulary embeddings (vocabulary.cache_budget_bytes; default 1 GiB; "
-          "-1: not given)");
-ABSL_FLAG(int32_t, cpu_threads, -1,
-          "LibTorch intra-op threads (model.cpu_threads; default 0 = the CPUs the process may use, "
-          "from its affinity mask and cgroup quota; -1: not "
+          "activation budget of one device batch, bytes (scheduling.batch_memory_bytes; -1: not "
           "given)");
+ABSL_FLAG(std::string, default_preset, "",
+          "preset for requests that name none (scheduling.default_preset)");
+ABSL_FLAG(int64_t, cache_budget_bytes, -1,
+          "bytes of resident vocabulary embeddings (vocabulary.cache_budget_bytes; -1: not given)");
+ABSL_FLAG(int32_t, cpu_threads, -1,
+          "LibTorch intra-op threads (model.cpu_threads; 0: the CPUs the process may use, from its "
+          "affinity mask and cgroup quota; -1: not given)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain; enables TLS (tls.cert_file)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert (tls.key_file)");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -69,14 +67,14 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(std::string, bearer_tokens_file, "",
           "file with the accepted bearer tokens, one per line (auth.bearer_tokens_file)");
 ABSL_FLAG(double, drain_grace_seconds, -1,
-          "on SIGTERM, seconds given to requests in flight (lifecycle.drain_grace_seconds; "
-          "default 20; -1: not given)");
+          "on SIGTERM, seconds given to requests in flight (lifecycle.drain_grace_seconds; -1: not "
+          "given)");
 ABSL_FLAG(double, max_connection_age_seconds, -1,
           "close connections older than this, gracefully (lifecycle.max_connection_age_seconds; "
-          "default 0 = never; -1: not given)");
+          "0: never; -1: not given)");
 ABSL_FLAG(std::string, skip_warmup, "",
           "\"true\" serves without the warm-up segmentation (tests only), \"false\" forces it; "
-          "\"\": not given (lifecycle.skip_warmup; default false)");
+          "\"\": not given (lifecycle.skip_warmup)");
 
 namespace itaclip::server {
 namespace {

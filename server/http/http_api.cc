@@ -8,10 +8,12 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "itaclip/v1/http_api.pb.h"
@@ -125,6 +127,7 @@ class HttpRoutes {
       : preset_files_(options.preset_files), api_(api), auth_(std::move(auth)), metrics_(metrics) {}
 
   void Add(httplib::Server& http) const;
+  void CancelCalls() const;
 
  private:
   // One API call: authenticated, its request filled by `fill` (from the body, the path or the
@@ -145,6 +148,9 @@ class HttpRoutes {
   void GetPresetVocabulary(
       UnaryCall<v1::HttpPresetVocabularyRequest, v1::VocabularyDefinition>* call) const;
 
+  // The tokens of the calls in progress, for CancelCalls.
+  mutable absl::Mutex calls_mu_;
+  mutable absl::flat_hash_set<CancelToken*> calls_ ABSL_GUARDED_BY(calls_mu_);
   const PresetVocabularyFiles preset_files_;
   SegmentationApi* const api_;
   const BearerTokenAuth auth_;
@@ -171,6 +177,11 @@ void HttpRoutes::Serve(const httplib::Request& http_request, httplib::Response& 
                        const char* method, const std::function<absl::Status(Request&)>& fill,
                        const std::function<void(UnaryCall<Request, Response>*)>& handler) const {
   HttpCall<Request, Response> call(NewCallContext(http_request, method));
+  CancelToken* const token = call.cancel().get();
+  {
+    absl::MutexLock lock(&calls_mu_);
+    calls_.insert(token);
+  }
   http_response.set_header("X-Request-Id", call.request_id());
   // The token before the body: an unauthenticated caller learns nothing of the API's shape.
   absl::Status status = auth_.Check(Header(http_request, "Authorization"));
@@ -181,11 +192,20 @@ void HttpRoutes::Serve(const httplib::Request& http_request, httplib::Response& 
     call.Finish(status);
   }
   status = call.Wait();
+  {
+    absl::MutexLock lock(&calls_mu_);
+    calls_.erase(token);
+  }
   if (status.ok()) {
     WriteJson(http_response, 200, call.json());
   } else {
     WriteError(http_response, status, call.request_id());
   }
+}
+
+void HttpRoutes::CancelCalls() const {
+  absl::MutexLock lock(&calls_mu_);
+  for (CancelToken* token : calls_) token->Cancel();
 }
 
 void HttpRoutes::ListPresets(
@@ -344,6 +364,8 @@ void HttpRoutes::Add(httplib::Server& http) const {
     WriteError(response, status, "", /*http_status=*/response.status);
   });
 }
+
+void HttpApi::CancelCalls() { routes_->CancelCalls(); }
 
 absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(const std::string& address,
                                                         const HttpApiOptions& options,

@@ -58,6 +58,10 @@ class HttpApi {
 
   int port() const { return http_->port(); }
 
+  // Cancels the calls in progress (a drain's end: HTTP has no cancellation of its own); their
+  // work stops at its next stage and they are answered.
+  void CancelCalls();
+
  private:
   HttpApi(std::unique_ptr<HttpServer> http, std::shared_ptr<const HttpRoutes> routes)
       : routes_(std::move(routes)), http_(std::move(http)) {}

@@ -34,6 +34,35 @@ void DeviceBatcher::Submit(std::shared_ptr<SegmentTask> task) {
   task->on_device_done(absl::UnavailableError("the server is shutting down"));
 }
 
+absl::Status DeviceBatcher::RunOnDevice(std::function<absl::Status()> work) {
+  DeviceWork item;
+  item.work = std::move(work);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("the server is shutting down");
+    device_work_.push_back(&item);
+  }
+  item.done.WaitForNotification();
+  return item.status;
+}
+
+void DeviceBatcher::RunOneDeviceWork() {
+  DeviceWork* item = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (device_work_.empty()) return;
+    item = device_work_.front();
+    device_work_.pop_front();
+  }
+  item->status = item->work();
+  item->done.Notify();  // last: the caller's frame holds `item`
+}
+
+int64_t DeviceBatcher::queued_device_work() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(device_work_.size());
+}
+
 int64_t DeviceBatcher::active_tasks() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(tasks_.size());
@@ -46,9 +75,15 @@ void DeviceBatcher::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   std::deque<std::shared_ptr<SegmentTask>> left;
+  std::deque<DeviceWork*> work_left;
   {
     absl::MutexLock lock(&mu_);
     left.swap(tasks_);
+    work_left.swap(device_work_);
+  }
+  for (DeviceWork* item : work_left) {
+    item->status = absl::UnavailableError("the server shut down before its device work ran");
+    item->done.Notify();
   }
   for (const auto& task : left) {
     task->on_device_done(absl::UnavailableError("the server shut down before the image was done"));
@@ -56,7 +91,7 @@ void DeviceBatcher::Stop() {
 }
 
 bool DeviceBatcher::HasWork() const {
-  if (stopping_) return true;
+  if (stopping_ || !device_work_.empty()) return true;
   for (const auto& task : tasks_) {
     if (task->next_crop < task->job->num_crops()) return true;
   }
@@ -102,6 +137,8 @@ void DeviceBatcher::Run() {
         running = std::move(queued);
       }
     }
+    // Then one piece of other device work (queued behind the running batch on CUDA).
+    RunOneDeviceWork();
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
+#include <thread>
 #include <vector>
 
 #include "core/clip/clip_model.h"
@@ -49,6 +51,45 @@ TEST(TextTransformerTest, DefaultBatchIs256OnTheCpuAnd2048OnCuda) {
   options.progress = [&](int64_t done, int64_t) { progress.push_back(done); };
   ASSERT_TRUE(model.EncodeTexts(sequences, options).ok());
   EXPECT_EQ(progress, (std::vector<int64_t>{256, 300}));
+}
+
+TEST(TextTransformerTest, RunBatchRunsEachBatchWhereItSaysWithTheSameResult) {
+  ClipModel model(testing::MakeTinyWeights(/*seed=*/5));
+  const std::vector<std::vector<int32_t>> sequences = {{49406, 320, 1929, 49407},
+                                                       {49406, 1929, 49407},
+                                                       {49406, 7, 320, 3305, 49407},
+                                                       {49406, 7, 49407},
+                                                       {49406, 320, 49407}};
+  TextEncodeOptions inline_options;
+  inline_options.max_batch = 2;
+  absl::StatusOr<at::Tensor> inline_out = model.EncodeTexts(sequences, inline_options);
+  ASSERT_TRUE(inline_out.ok()) << inline_out.status();
+
+  // Each batch on another thread (as a server's device thread runs them): 3 batches of <= 2.
+  TextEncodeOptions options = inline_options;
+  int batches = 0;
+  std::thread::id ran_on;
+  options.run_batch = [&](const std::function<absl::Status()>& batch) {
+    ++batches;
+    absl::Status status;
+    std::thread thread([&] {
+      ran_on = std::this_thread::get_id();
+      status = batch();
+    });
+    thread.join();
+    EXPECT_NE(ran_on, std::this_thread::get_id());
+    return status;
+  };
+  absl::StatusOr<at::Tensor> out = model.EncodeTexts(sequences, options);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(batches, 3);
+  EXPECT_TRUE(at::equal(*out, *inline_out));
+
+  // A batch's error ends the encoding with it.
+  options.run_batch = [](const std::function<absl::Status()>&) {
+    return absl::UnavailableError("the device owner is stopping");
+  };
+  EXPECT_EQ(model.EncodeTexts(sequences, options).status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(TextTransformerTest, RejectsMalformedSequences) {

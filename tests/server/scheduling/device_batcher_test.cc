@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 #include <opencv2/core.hpp>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -386,6 +387,73 @@ TEST_F(DeviceBatcherTest, StopFailsTheCallsStillWaitingWithUnavailable) {
     EXPECT_THAT(probe->status.message(), HasSubstr("shut"));
   }
   EXPECT_EQ(batcher.active_tasks(), 0);
+}
+
+TEST_F(DeviceBatcherTest, OtherDeviceWorkTakesTurnsWithViTBatchesOnTheDeviceThread) {
+  const pipeline::PipelineParams params = SmallParams(64);
+  BatchLog log;  // read by the probe only
+  std::unique_ptr<Probe> a = MakeProbe(RandomImage(96, 64, 21), params, &log);  // 3 crops
+  absl::Mutex mu;
+  std::vector<std::string> order;  // "vit" per ViT batch, "work" per piece of other work
+  std::thread::id device_thread;
+  DeviceGate gate;
+  DeviceBatcherOptions options;
+  options.max_batch_crops = 1;  // 3 ViT batches
+  options.before_batch = gate.Hook();
+  options.on_batch = [&](int, int) {
+    absl::MutexLock lock(&mu);
+    order.push_back("vit");
+    device_thread = std::this_thread::get_id();
+  };
+  DeviceBatcher batcher(TinyModel(), options);
+  batcher.Submit(a->task);
+  gate.WaitUntilHeld();
+  // Two pieces of work queued while the device is held, from two callers.
+  std::vector<absl::Status> results(2);
+  std::vector<std::thread::id> ran_on(2);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 2; ++i) {
+    callers.emplace_back([&, i] {
+      results[i] = batcher.RunOnDevice([&, i] {
+        absl::MutexLock lock(&mu);
+        order.push_back("work");
+        ran_on[i] = std::this_thread::get_id();
+        return i == 0 ? absl::OkStatus() : absl::DataLossError("the work's own error");
+      });
+    });
+    while (batcher.queued_device_work() != i + 1) std::this_thread::yield();
+  }
+  gate.Open();
+  for (std::thread& caller : callers) caller.join();
+  a->done.WaitForNotification();
+
+  EXPECT_TRUE(a->status.ok()) << a->status;
+  EXPECT_EQ(order, (std::vector<std::string>{"vit", "work", "vit", "work", "vit"}));
+  EXPECT_EQ(ran_on[0], device_thread);
+  EXPECT_EQ(ran_on[1], device_thread);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_EQ(results[1].code(), absl::StatusCode::kDataLoss);  // the work's status, returned
+}
+
+TEST_F(DeviceBatcherTest, DeviceWorkRunsWithoutViTWorkAndIsRefusedOnceStopped) {
+  DeviceBatcher batcher(TinyModel(), DeviceBatcherOptions());
+  int runs = 0;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(batcher
+                    .RunOnDevice([&runs] {
+                      ++runs;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(runs, 3);
+  batcher.Stop();
+  const absl::Status refused = batcher.RunOnDevice([&runs] {
+    ++runs;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(runs, 3);
 }
 
 }  // namespace
