@@ -18,7 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "server/vocabulary/redis_vocabulary_store.h"
+#include "server/net/host_port.h"
 
 namespace itaclip::server {
 namespace {
@@ -234,7 +234,8 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& config) {
       problems.push_back(
           "vocabulary.store_dir and vocabulary.redis.address are both set; choose one store");
     }
-    if (absl::StatusOr<RedisAddress> address = ParseRedisAddress(redis.address()); !address.ok()) {
+    if (absl::StatusOr<HostPort> address = ParseHostPort("redis", redis.address(), /*min_port=*/1);
+        !address.ok()) {
       problems.push_back(absl::StrCat("vocabulary.redis.address: ", address.status().message()));
     }
     // At most a day: absl::Seconds of a huge double saturates to an infinite duration.

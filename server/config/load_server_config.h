@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "itaclip/v1/server_config.pb.h"
 #include "server/config/limits.h"
-#include "server/http/http_server.h"
+#include "server/net/http_server.h"
 
 namespace itaclip::server {
 

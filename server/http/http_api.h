@@ -30,7 +30,7 @@
 #include "absl/status/statusor.h"
 #include "server/api/bearer_token_auth.h"
 #include "server/api/segmentation_api.h"
-#include "server/http/http_server.h"
+#include "server/net/http_server.h"
 #include "server/http/preset_vocabularies.h"
 
 namespace itaclip::server {

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "server/http/http_server.h"
+#include "server/net/http_server.h"
 #include "server/observability/server_metrics.h"
 
 namespace itaclip::server {

@@ -20,7 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "core/common/status_macros.h"
-#include "server/config/host_port.h"
+#include "server/net/host_port.h"
 #include "server/observability/log.h"
 #include "server/vocabulary/vocabulary_id.h"
 

@@ -1,4 +1,4 @@
-#include "server/config/host_port.h"
+#include "server/net/host_port.h"
 
 #include <algorithm>
 

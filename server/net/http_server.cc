@@ -1,4 +1,4 @@
-#include "server/http/http_server.h"
+#include "server/net/http_server.h"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -16,7 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/config/host_port.h"
+#include "server/net/host_port.h"
 
 namespace itaclip::server {
 namespace {

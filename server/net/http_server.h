@@ -11,8 +11,8 @@
 // A client that trickles bytes faster than read_timeout holds its thread until its request is
 // complete or too large; max_connections such clients would hold them all, which is why the
 // thread count is a setting and the default is far above what scrapers need.
-#ifndef ITACLIP_SERVER_HTTP_HTTP_SERVER_H_
-#define ITACLIP_SERVER_HTTP_HTTP_SERVER_H_
+#ifndef ITACLIP_SERVER_NET_HTTP_SERVER_H_
+#define ITACLIP_SERVER_NET_HTTP_SERVER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -73,4 +73,4 @@ class HttpServer {
 
 }  // namespace itaclip::server
 
-#endif  // ITACLIP_SERVER_HTTP_HTTP_SERVER_H_
+#endif  // ITACLIP_SERVER_NET_HTTP_SERVER_H_

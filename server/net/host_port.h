@@ -1,7 +1,7 @@
 // The "host:port" addresses of the configuration (the metrics endpoint's, the shared Redis's), in
 // one parser: "host:port", or "[ipv6-host]:port".
-#ifndef ITACLIP_SERVER_CONFIG_HOST_PORT_H_
-#define ITACLIP_SERVER_CONFIG_HOST_PORT_H_
+#ifndef ITACLIP_SERVER_NET_HOST_PORT_H_
+#define ITACLIP_SERVER_NET_HOST_PORT_H_
 
 #include <string>
 
@@ -22,4 +22,4 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view what, absl::string_view
 
 }  // namespace itaclip::server
 
-#endif  // ITACLIP_SERVER_CONFIG_HOST_PORT_H_
+#endif  // ITACLIP_SERVER_NET_HOST_PORT_H_
