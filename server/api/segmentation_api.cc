@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "core/common/status_macros.h"
 #include "server/api/request_validation.h"
+#include "server/api/segment_conversion.h"
 #include "server/scheduling/request_memory.h"
 #include "server/vocabulary/vocabulary_definition.h"
 
@@ -106,14 +107,18 @@ void SegmentationApi::Segment(UnaryCall<v1::SegmentRequest, v1::SegmentResponse>
       call->Finish(ticket.status());
       return;
     }
-    parts->executor->Start(std::move(segment_call), *std::move(ticket),
-                           [call](absl::StatusOr<v1::SegmentResponse> result) {
-                             if (result.ok()) {
-                               *call->response() = *std::move(result);
-                               call->response()->set_request_id(call->request_id());
-                             }
-                             call->Finish(result.status());
-                           });
+    parts->executor->Start(
+        std::move(segment_call), *std::move(ticket), [call](absl::StatusOr<SegmentResult> result) {
+          // On the worker that finished the image: the encoding runs there.
+          absl::StatusOr<v1::SegmentResponse> response =
+              result.ok() ? SegmentResponseFrom(*std::move(result), call->request())
+                          : absl::StatusOr<v1::SegmentResponse>(result.status());
+          if (response.ok()) {
+            *call->response() = *std::move(response);
+            call->response()->set_request_id(call->request_id());
+          }
+          call->Finish(response.status());
+        });
   };
   if (call->request().has_vocabulary_id()) {
     parts->store_io->Submit(std::move(admit_and_start));
@@ -152,9 +157,7 @@ absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationApi::AdmitSegment(
   RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
   ASSIGN_OR_RETURN(std::unique_ptr<AdmissionTicket> ticket,
                    parts.admission->TryAdmit(cost.peak_bytes));
-  segment_call.request = &request;
-  segment_call.vocabulary_id = request.has_vocabulary_id() ? request.vocabulary_id() : "";
-  segment_call.params = std::move(checked.params);
+  segment_call = SegmentCallFrom(request, std::move(checked.params), limits_);
   segment_call.cancel = call.cancel();
   segment_call.received = call.received();
   return ticket;

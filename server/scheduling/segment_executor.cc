@@ -9,8 +9,6 @@
 #include "core/common/status_macros.h"
 #include "core/common/torch_error_guard.h"
 #include "core/pipeline/segment_job.h"
-#include "server/image/decode_image.h"
-#include "server/image/encode_outputs.h"
 #include "server/observability/server_metrics.h"
 
 namespace itaclip::server {
@@ -18,14 +16,6 @@ namespace {
 
 double MillisecondsSince(absl::Time start) {
   return absl::ToDoubleMilliseconds(absl::Now() - start);
-}
-
-absl::StatusOr<cv::Mat> DecodeRequestImage(const v1::SegmentRequest& request,
-                                           const Limits& limits) {
-  if (request.has_raw_image()) {
-    return ImageFromRawPixels(request.raw_image(), limits.max_decoded_pixels);
-  }
-  return DecodeEncodedImage(request.encoded_image(), limits.max_decoded_pixels);
 }
 
 }  // namespace
@@ -36,7 +26,7 @@ struct SegmentExecutor::Flight {
   SegmentCallback done;
   std::shared_ptr<SegmentTask> task = std::make_shared<SegmentTask>();
   std::string vocabulary_id;
-  v1::StageTimings timings;
+  SegmentStageTimes times;
 };
 
 SegmentExecutor::SegmentExecutor(const clip::ClipModel& model, VocabularyRegistry& registry,
@@ -61,24 +51,23 @@ void SegmentExecutor::Start(SegmentCall call, std::unique_ptr<AdmissionTicket> t
 
 void SegmentExecutor::Prepare(const std::shared_ptr<Flight>& flight) {
   const double queued_ms = MillisecondsSince(flight->call.received);
-  flight->timings.set_queued_ms(queued_ms);
+  flight->times.queued_ms = queued_ms;
   if (metrics_ != nullptr) metrics_->ObserveQueueSeconds(queued_ms / 1000.0);
 
   absl::Status status = [&]() -> absl::Status {
     c10::InferenceMode inference;
-    const v1::SegmentRequest& request = *flight->call.request;
     RETURN_IF_ERROR(flight->call.cancel->Check("decoding the image"));
     const absl::Time start = absl::Now();
-    ASSIGN_OR_RETURN(cv::Mat image, DecodeRequestImage(request, limits_));
+    ASSIGN_OR_RETURN(cv::Mat image, flight->call.decode_image());
 
     // The vocabulary: an inline one is registered (idempotent, content-addressed) on the way.
     flight->vocabulary_id = flight->call.vocabulary_id;
-    if (request.has_inline_vocabulary()) {
+    if (flight->call.inline_vocabulary != nullptr) {
       RETURN_IF_ERROR(flight->call.cancel->Check("registering the inline vocabulary"));
-      ASSIGN_OR_RETURN(
-          VocabularyRegistry::Registration registration,
-          registry_.Register(request.inline_vocabulary(), "", flight->call.params.def_coefficient,
-                             flight->call.cancel->Checker("the next batch of prompts")));
+      ASSIGN_OR_RETURN(VocabularyRegistry::Registration registration,
+                       registry_.Register(
+                           *flight->call.inline_vocabulary, "", flight->call.params.def_coefficient,
+                           flight->call.cancel->Checker("the next batch of prompts")));
       flight->vocabulary_id = registration.id;
     }
     RETURN_IF_ERROR(flight->call.cancel->Check("building the text embeddings"));
@@ -95,7 +84,7 @@ void SegmentExecutor::Prepare(const std::shared_ptr<Flight>& flight) {
                            image, flight->call.params, model_.config().patch_size, model_.device());
                      }));
     flight->task->job.emplace(std::move(job));
-    flight->timings.set_preprocess_ms(MillisecondsSince(start));
+    flight->times.preprocess_ms = MillisecondsSince(start);
     return absl::OkStatus();
   }();
   if (!status.ok()) {
@@ -114,48 +103,36 @@ void SegmentExecutor::Prepare(const std::shared_ptr<Flight>& flight) {
 
 void SegmentExecutor::Finish(const std::shared_ptr<Flight>& flight) {
   SegmentTask& task = *flight->task;
-  flight->timings.set_model_ms(task.model_ms);
+  flight->times.model_ms = task.model_ms;
   if (metrics_ != nullptr) metrics_->ObserveModelSeconds(task.model_ms / 1000.0);
 
-  absl::StatusOr<v1::SegmentResponse> result = [&]() -> absl::StatusOr<v1::SegmentResponse> {
+  absl::StatusOr<SegmentResult> result = [&]() -> absl::StatusOr<SegmentResult> {
     c10::InferenceMode inference;
     RETURN_IF_ERROR(flight->call.cancel->Check("post-processing"));
     const absl::Time start = absl::Now();
-    const v1::SegmentRequest& request = *flight->call.request;
-    const bool want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;
-    ASSIGN_OR_RETURN(pipeline::Segmentation segmentation,
+    SegmentResult finished;
+    ASSIGN_OR_RETURN(finished.segmentation,
                      GuardTorch("finish", [&]() -> absl::StatusOr<pipeline::Segmentation> {
-                       return task.job->Finish(*task.queries, want_scores);
+                       return task.job->Finish(*task.queries, flight->call.want_scores);
                      }));
-    task.job.reset();  // frees the image and the logit buffers before encoding
-
-    v1::SegmentResponse response;
-    response.set_vocabulary_id(flight->vocabulary_id);
-    RETURN_IF_ERROR(
-        EncodeLabelMap(segmentation.labels, request.label_format(), response.mutable_labels()));
-    if (want_scores) {
-      RETURN_IF_ERROR(GuardTorch("encode scores", [&] {
-        return EncodeScores(segmentation.scores, request.score_format(), response.mutable_scores());
-      }));
-    }
-    for (const std::string& name : task.queries->class_names) response.add_class_names(name);
-    for (int64_t count : segmentation.class_pixel_counts) response.add_class_pixel_counts(count);
-    response.set_crops(static_cast<int32_t>(segmentation.crops));
-    flight->timings.set_postprocess_ms(MillisecondsSince(start));
+    task.job.reset();  // frees the image and the logit buffers before the answer is encoded
+    finished.vocabulary_id = flight->vocabulary_id;
+    finished.class_names = task.queries->class_names;
+    flight->times.postprocess_ms = MillisecondsSince(start);
     if (metrics_ != nullptr) {
       metrics_->AddImages(1);
-      metrics_->AddCrops(static_cast<int>(segmentation.crops));
+      metrics_->AddCrops(static_cast<int>(finished.segmentation.crops));
     }
-    return response;
+    return finished;
   }();
   Complete(flight, std::move(result));
 }
 
 void SegmentExecutor::Complete(const std::shared_ptr<Flight>& flight,
-                               absl::StatusOr<v1::SegmentResponse> result) {
+                               absl::StatusOr<SegmentResult> result) {
   if (result.ok()) {
-    flight->timings.set_total_ms(MillisecondsSince(flight->call.received));
-    *result->mutable_timings() = flight->timings;
+    flight->times.total_ms = MillisecondsSince(flight->call.received);
+    result->times = flight->times;
   }
   flight->task->job.reset();
   flight->task->queries.reset();

@@ -1,9 +1,11 @@
 // The path of one admitted Segment call through the server's threads:
 //   worker:  decode the image, resolve the vocabulary's embeddings, SegmentJob::Prepare
 //   device:  DeviceBatcher runs its crops in shared ViT batches and fuses the logits
-//   worker:  SegmentJob::Finish (overlap average, PAMR, post-processing), encode the outputs
+//   worker:  SegmentJob::Finish (overlap average, PAMR, post-processing)
 // The token is checked before each stage; the callback runs exactly once, on a worker or on the
-// device thread, and the admission ticket is released just before it.
+// device thread, and the admission ticket is released just before it. No request or response
+// message passes here: the API's conversion seam (server/api/segment_conversion.h) makes the call
+// from the request and the response from the result.
 #ifndef ITACLIP_SERVER_SCHEDULING_SEGMENT_EXECUTOR_H_
 #define ITACLIP_SERVER_SCHEDULING_SEGMENT_EXECUTOR_H_
 
@@ -15,7 +17,9 @@
 #include "absl/time/time.h"
 #include "core/clip/clip_model.h"
 #include "core/pipeline/pipeline_params.h"
-#include "itaclip/v1/segmentation_service.pb.h"
+#include "core/pipeline/segmentation.h"
+#include "itaclip/v1/vocabulary.pb.h"
+#include "opencv2/core.hpp"
 #include "server/config/limits.h"
 #include "server/scheduling/admission_control.h"
 #include "server/scheduling/cancel_token.h"
@@ -27,17 +31,40 @@ namespace itaclip::server {
 
 class ServerMetrics;
 
-// A validated Segment request. `request` must stay valid until the callback has run (it is the
-// gRPC request message, which lives until the call is finished).
+// A validated Segment call. What it points to must stay valid until the callback has run (the
+// call's request, which lives until the call is finished).
 struct SegmentCall {
-  const v1::SegmentRequest* request = nullptr;
-  std::string vocabulary_id;  // resolved id; empty when the request carries an inline vocabulary
+  // Decodes the image (on a worker): encoded bytes or raw pixels, within the pixel limit.
+  std::function<absl::StatusOr<cv::Mat>()> decode_image;
+  std::string vocabulary_id;  // resolved id; empty when the call carries an inline vocabulary
+  // The vocabulary to register on the way (content-addressed); null with a vocabulary_id. The
+  // registry's own type: its stored records are these definitions.
+  const v1::VocabularyDefinition* inline_vocabulary = nullptr;
   pipeline::PipelineParams params;
+  bool want_scores = false;
   std::shared_ptr<CancelToken> cancel;
   absl::Time received;
 };
 
-using SegmentCallback = std::function<void(absl::StatusOr<v1::SegmentResponse>)>;
+// Milliseconds spent in each stage of a call.
+struct SegmentStageTimes {
+  double queued_ms = 0;       // admitted until a worker took it
+  double preprocess_ms = 0;   // decode, vocabulary, crops
+  double model_ms = 0;        // its share of the ViT batches, and the logit fusion
+  double postprocess_ms = 0;  // overlap average, resize, PAMR, thresholds
+  double total_ms = 0;        // received until the result
+};
+
+// What a finished call gives: the segmentation (labels, scores when wanted, counts, crops) with
+// the class names of its labels.
+struct SegmentResult {
+  std::string vocabulary_id;
+  pipeline::Segmentation segmentation;
+  std::vector<std::string> class_names;
+  SegmentStageTimes times;
+};
+
+using SegmentCallback = std::function<void(absl::StatusOr<SegmentResult>)>;
 
 class SegmentExecutor {
  public:
@@ -52,7 +79,7 @@ class SegmentExecutor {
 
   void Prepare(const std::shared_ptr<Flight>& flight);
   void Finish(const std::shared_ptr<Flight>& flight);
-  void Complete(const std::shared_ptr<Flight>& flight, absl::StatusOr<v1::SegmentResponse> result);
+  void Complete(const std::shared_ptr<Flight>& flight, absl::StatusOr<SegmentResult> result);
 
   const clip::ClipModel& model_;
   VocabularyRegistry& registry_;

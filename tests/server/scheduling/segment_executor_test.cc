@@ -18,6 +18,7 @@
 #include "core/pipeline/segmenter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/api/segment_conversion.h"
 #include "server/vocabulary/embedding_cache.h"
 #include "server/vocabulary/memory_vocabulary_store.h"
 #include "server/vocabulary/vocabulary_registry.h"
@@ -84,17 +85,17 @@ class SegmentExecutorTest : public ::testing::Test {
              Outcome& outcome) {
     absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket = admission_.TryAdmit();
     ASSERT_TRUE(ticket.ok()) << ticket.status();
-    SegmentCall call;
-    call.request = &request;
-    call.vocabulary_id = request.has_vocabulary_id() ? request.vocabulary_id() : "";
-    call.params = SmallParams(64);
+    // Through the API's conversion seam, both ways, as the server does.
+    SegmentCall call = SegmentCallFrom(request, SmallParams(64), Limits());
     call.cancel = std::move(cancel);
     call.received = absl::Now();
     executor_.Start(std::move(call), *std::move(ticket),
-                    [this, &outcome](absl::StatusOr<v1::SegmentResponse> result) {
+                    [this, &outcome, &request](absl::StatusOr<SegmentResult> result) {
                       outcome.pending_at_callback = admission_.pending();
                       ++outcome.calls;
-                      outcome.result = std::move(result);
+                      outcome.result = result.ok()
+                                           ? SegmentResponseFrom(*std::move(result), request)
+                                           : absl::StatusOr<v1::SegmentResponse>(result.status());
                       outcome.done.Notify();
                     });
   }
