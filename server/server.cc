@@ -96,6 +96,36 @@ c10::ScalarType ChooseDtype(const std::string& dtype, const c10::Device& device)
   return DefaultComputeDtype(device);  // "auto" (ValidateServerConfig allows nothing else)
 }
 
+// Copies each field of `from` into the field of `to` with the same name and type (singular
+// scalars only; the others are left as they are).
+void CopySameNamedFields(const google::protobuf::Message& from, google::protobuf::Message* to) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* in = from.GetReflection();
+  const google::protobuf::Reflection* out = to->GetReflection();
+  const google::protobuf::Descriptor* to_type = to->GetDescriptor();
+  for (int i = 0; i < from.GetDescriptor()->field_count(); ++i) {
+    const FieldDescriptor* source = from.GetDescriptor()->field(i);
+    const FieldDescriptor* target = to_type->FindFieldByName(source->name());
+    if (target == nullptr || target->is_repeated() || source->is_repeated() ||
+        target->cpp_type() != source->cpp_type()) {
+      continue;
+    }
+    switch (source->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        out->SetInt32(to, target, in->GetInt32(from, source));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        out->SetInt64(to, target, in->GetInt64(from, source));
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        out->SetDouble(to, target, in->GetDouble(from, source));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 std::string Architecture(const checkpoint::ClipConfig& c) {
   const checkpoint::ClipConfig b16 = checkpoint::VitB16ClipConfig();
   if (c.vision_width == b16.vision_width && c.vision_layers == b16.vision_layers &&
@@ -310,22 +340,10 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   info.set_device(device.str());
   for (const auto& [name, params] : parts.serving.presets) info.add_presets(name);
   info.set_default_preset(config.scheduling().default_preset());
-  v1::ServerLimits& info_limits = *info.mutable_limits();
-  info_limits.set_max_message_bytes(limits.max_message_bytes);
-  info_limits.set_max_decoded_pixels(limits.max_decoded_pixels);
-  info_limits.set_max_classes(limits.max_classes);
-  info_limits.set_max_names_per_class(limits.max_names_per_class);
-  info_limits.set_max_text_bytes(limits.max_text_bytes);
-  info_limits.set_max_vocabularies(limits.max_vocabularies);
-  info_limits.set_max_pending_requests(limits.max_pending_requests);
-  info_limits.set_max_display_name_bytes(limits.max_display_name_bytes);
-  info_limits.set_max_overrides(limits.max_overrides);
-  info_limits.set_max_parameter_bytes(limits.max_parameter_bytes);
-  info_limits.set_max_list_values(limits.max_list_values);
-  info_limits.set_max_crops_per_request(limits.max_crops_per_request);
-  info_limits.set_max_request_seconds(limits.max_request_seconds);
-  info_limits.set_max_request_memory_bytes(limits.max_request_memory_bytes);
-  info_limits.set_max_server_memory_bytes(limits.max_server_memory_bytes);
+  // Every limit the config sets, by field name (ServerLimits mirrors LimitsConfig, so a new limit
+  // is reported without another list to extend), and the pending-call cap from scheduling.
+  CopySameNamedFields(config.limits(), info.mutable_limits());
+  info.mutable_limits()->set_max_pending_requests(limits.max_pending_requests);
   info.set_workers(config.scheduling().workers());
   info.set_max_batch_crops(config.scheduling().max_batch_crops());
 

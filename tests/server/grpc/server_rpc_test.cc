@@ -458,7 +458,22 @@ TEST_F(ServerRpcTest, GetServerInfoReportsPresetsModelAndLimits) {
   EXPECT_EQ(limits.max_text_bytes(), config.limits().max_text_bytes());
   EXPECT_EQ(limits.max_vocabularies(), config.limits().max_vocabularies());
   EXPECT_EQ(limits.max_pending_requests(), config.scheduling().max_pending_requests());
+  EXPECT_EQ(limits.max_display_name_bytes(), config.limits().max_display_name_bytes());
+  EXPECT_EQ(limits.max_list_values(), config.limits().max_list_values());
+  EXPECT_EQ(limits.max_crops_per_request(), config.limits().max_crops_per_request());
+  EXPECT_EQ(limits.max_request_seconds(), config.limits().max_request_seconds());
+  EXPECT_EQ(limits.max_request_memory_bytes(), config.limits().max_request_memory_bytes());
+  EXPECT_EQ(limits.max_server_memory_bytes(), config.limits().max_server_memory_bytes());
   EXPECT_EQ(limits.max_classes(), 8);  // the test's setting, not a default
+  // Every limit of the config has its field in ServerLimits, same name and type: the server copies
+  // them by name, so a limit without its twin would go unreported.
+  for (int i = 0; i < v1::LimitsConfig::descriptor()->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = v1::LimitsConfig::descriptor()->field(i);
+    const google::protobuf::FieldDescriptor* twin =
+        v1::ServerLimits::descriptor()->FindFieldByName(field->name());
+    ASSERT_NE(twin, nullptr) << field->name();
+    EXPECT_EQ(twin->cpp_type(), field->cpp_type()) << field->name();
+  }
   EXPECT_EQ(info.workers(), config.scheduling().workers());
   EXPECT_EQ(info.max_batch_crops(), config.scheduling().max_batch_crops());
 }
