@@ -32,8 +32,8 @@
 #include "core/common/status_macros.h"
 #include "core/evaluation/intersect_and_union.h"
 #include "core/evaluation/iou_metrics.h"
+#include "core/pipeline/configs_folder.h"
 #include "core/pipeline/preset_file.h"
-#include "core/text/bpe_tokenizer.h"
 #include "core/text/class_file.h"
 #include "core/text/prompt_templates.h"
 
@@ -69,7 +69,8 @@ absl::StatusOr<EvalInputs> ReadInputs() {
   if (inputs.preset.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--preset is required (",
-        absl::StrJoin(pipeline::ListPresets(absl::GetFlag(FLAGS_configs) + "/presets"), ", "),
+        absl::StrJoin(pipeline::ListPresets(pipeline::PresetsDirIn(absl::GetFlag(FLAGS_configs))),
+                      ", "),
         ")"));
   }
   const std::string root = absl::GetFlag(FLAGS_data);
@@ -99,7 +100,8 @@ absl::StatusOr<EvalInputs> ReadInputs() {
                       evaluation::kIgnoreIndex};
 
   const std::string configs = absl::GetFlag(FLAGS_configs);
-  ASSIGN_OR_RETURN(inputs.params, pipeline::LoadPreset(configs + "/presets", inputs.preset));
+  ASSIGN_OR_RETURN(inputs.params,
+                   pipeline::LoadPreset(pipeline::PresetsDirIn(configs), inputs.preset));
   RETURN_IF_ERROR(pipeline::ApplyOverrides(inputs.params, absl::GetFlag(FLAGS_set)));
 
   ASSIGN_OR_RETURN(inputs.samples, ListSamples(inputs.layout, root));
@@ -113,7 +115,7 @@ absl::StatusOr<EvalInputs> ReadInputs() {
 absl::StatusOr<text::VocabularySpec> ReadVocabulary(const EvalInputs& inputs) {
   std::string classes = absl::GetFlag(FLAGS_classes);
   if (classes.empty()) {
-    classes = absl::StrCat(absl::GetFlag(FLAGS_configs), "/classes/", inputs.preset, ".txt");
+    classes = pipeline::ClassFileIn(absl::GetFlag(FLAGS_configs), inputs.preset);
   }
   const std::string descriptions = absl::GetFlag(FLAGS_descriptions);
   if (descriptions.empty()) {
@@ -141,10 +143,15 @@ absl::StatusOr<Backend> LocalBackend(const EvalInputs& inputs) {
   ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
   ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   ASSIGN_OR_RETURN(text::VocabularySpec vocabulary, ReadVocabulary(inputs));
+  LocalSegmenterConfig config;
+  config.bundle.checkpoint = model;
+  config.bundle.device = device;
+  config.bundle.bpe_vocabulary = bpe;
+  config.bundle.templates_file = pipeline::TemplatesFileIn(absl::GetFlag(FLAGS_configs));
+  // The settings (the cache key) name the templates; the bundle loads them again once an image
+  // is not in the cache.
   ASSIGN_OR_RETURN(std::vector<std::string> templates,
-                   text::LoadPromptTemplates(absl::GetFlag(FLAGS_configs) +
-                                             "/templates/openai_imagenet_80.txt"));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer, text::BpeTokenizer::Load(bpe));
+                   text::LoadPromptTemplates(config.bundle.templates_file));
   Log(absl::StrCat("hashing ", model, " (the cache key names its content)"));
   ASSIGN_OR_RETURN(std::string model_hash, HashFileContent(model, "checkpoint"));
 
@@ -159,15 +166,11 @@ absl::StatusOr<Backend> LocalBackend(const EvalInputs& inputs) {
   backend.summary.mode = "in-process";
   backend.summary.model = model;
 
-  LocalSegmenterConfig config;
-  config.model_path = model;
-  config.device = device;
   config.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
   config.vocabulary = std::move(vocabulary);
-  config.templates = std::move(templates);
   config.params = inputs.params;
   config.log = Log;
-  backend.segmenter = std::make_unique<LocalSegmenter>(std::move(config), std::move(tokenizer));
+  backend.segmenter = std::make_unique<LocalSegmenter>(std::move(config));
   return backend;
 }
 

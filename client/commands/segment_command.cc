@@ -17,11 +17,11 @@
 #include "core/common/cpu_threads.h"
 #include "core/common/device.h"
 #include "core/common/status_macros.h"
+#include "core/pipeline/configs_folder.h"
+#include "core/pipeline/model_bundle.h"
 #include "core/pipeline/preset_file.h"
 #include "core/pipeline/segmenter.h"
-#include "core/text/bpe_tokenizer.h"
 #include "core/text/class_file.h"
-#include "core/text/prompt_templates.h"
 #include "core/text/text_embedder.h"
 
 namespace itaclip::client {
@@ -66,36 +66,35 @@ absl::Status RunSegmentCommand() {
   ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
 
   const std::string configs = absl::GetFlag(FLAGS_configs);
-  const std::string preset = absl::GetFlag(FLAGS_preset);
-  ASSIGN_OR_RETURN(
-      pipeline::PipelineParams params,
-      pipeline::LoadPreset(configs + "/presets", preset.empty() ? kOfflineDefaultPreset : preset));
-  RETURN_IF_ERROR(pipeline::ApplyOverrides(params, absl::GetFlag(FLAGS_set)));
+  const std::string preset_flag = absl::GetFlag(FLAGS_preset);
+  const std::string preset = preset_flag.empty() ? kOfflineDefaultPreset : preset_flag;
   ASSIGN_OR_RETURN(cv::Mat image, ReadImage(absl::GetFlag(FLAGS_image)));
+  pipeline::ModelBundleOptions bundle_options;
+  bundle_options.checkpoint = model_path;
+  ASSIGN_OR_RETURN(bundle_options.device, ParseDevice(absl::GetFlag(FLAGS_device)));
+  bundle_options.bpe_vocabulary = absl::GetFlag(FLAGS_bpe);
+  bundle_options.templates_file = pipeline::TemplatesFileIn(configs);
+  bundle_options.presets_dir = pipeline::PresetsDirIn(configs);
+  bundle_options.preset_names = {preset};
+  Log(absl::StrCat("loading ", model_path));
+  ASSIGN_OR_RETURN(pipeline::ModelBundle bundle, pipeline::ModelBundle::Load(bundle_options));
+  pipeline::PipelineParams params = bundle.presets.at(preset);
+  RETURN_IF_ERROR(pipeline::ApplyOverrides(params, absl::GetFlag(FLAGS_set)));
   ASSIGN_OR_RETURN(
       text::VocabularySpec vocabulary,
       text::LoadVocabularySpec(absl::GetFlag(FLAGS_classes), absl::GetFlag(FLAGS_descriptions),
                                params.background_first));
-  ASSIGN_OR_RETURN(std::vector<std::string> templates,
-                   text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
-                   text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
-  ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
-
-  Log(absl::StrCat("loading ", model_path));
-  ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> model,
-                   clip::ClipModel::Load(model_path, device, DefaultComputeDtype(device)));
-  Log(absl::StrCat("model: ", model->config().DebugString()));
+  const clip::ClipModel& model = *bundle.model;
+  Log(absl::StrCat("model: ", model.config().DebugString()));
   Log(absl::StrCat("building text embeddings for ", vocabulary.classes.size(), " classes"));
-  text::TextEmbedder embedder(*model, tokenizer, std::move(templates));
   clip::TextEncodeOptions text_options;
   text_options.progress = [](int64_t done, int64_t total) { Progress("prompts", done, total); };
   ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
-                   embedder.Embed(vocabulary, params.def_coefficient, text_options));
+                   bundle.embedder->Embed(vocabulary, params.def_coefficient, text_options));
 
   pipeline::SegmenterOptions options;
   options.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
-  pipeline::Segmenter segmenter(*model, options);
+  pipeline::Segmenter segmenter(model, options);
   pipeline::SegmentCallbacks callbacks;
   callbacks.progress = [](int64_t done, int64_t total) { Progress("crops", done, total); };
   const bool want_scores = !absl::GetFlag(FLAGS_scores).empty();
