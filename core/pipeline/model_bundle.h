@@ -5,6 +5,7 @@
 #ifndef ITACLIP_CORE_PIPELINE_MODEL_BUNDLE_H_
 #define ITACLIP_CORE_PIPELINE_MODEL_BUNDLE_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
