@@ -27,18 +27,16 @@
 #include "absl/time/clock.h"
 #include "bench/op_counter.h"
 #include "bench/vit_flops.h"
-#include "core/checkpoint/assemble_clip_weights.h"
-#include "core/checkpoint/known_clip_configs.h"
-#include "core/checkpoint/random_state_dict.h"
 #include "core/clip/clip_model.h"
 #include "core/clip/self_self_attention_mode.h"
 #include "core/common/cpu_threads.h"
 #include "core/common/device.h"
 #include "core/common/device_memory.h"
 #include "core/common/status_macros.h"
+#include "core/pipeline/configs_folder.h"
 #include "core/pipeline/image_views.h"
+#include "core/pipeline/model_bundle.h"
 #include "core/pipeline/pamr.h"
-#include "core/pipeline/preset_file.h"
 #include "core/pipeline/resize.h"
 #include "core/pipeline/segmenter.h"
 #include "core/pipeline/sliding_window.h"
@@ -92,19 +90,23 @@ absl::StatusOr<std::optional<clip::SelfSelfAttentionMode>> AttentionMode() {
   return clip::ParseSelfSelfAttentionMode(text);
 }
 
-absl::StatusOr<std::unique_ptr<clip::ClipModel>> MakeModel(c10::Device device) {
-  // The same weights on every device: --model, or random weights from a fixed seed.
-  const c10::ScalarType dtype = DefaultComputeDtype(device);
-  ASSIGN_OR_RETURN(const std::optional<clip::SelfSelfAttentionMode> mode, AttentionMode());
-  if (!absl::GetFlag(FLAGS_model).empty()) {
-    return clip::ClipModel::Load(absl::GetFlag(FLAGS_model), device, dtype, mode);
+// The model bundle on `device`: the same weights on every device (--model, or random weights of
+// --random_shape from a fixed seed), with `presets` loaded.
+absl::StatusOr<pipeline::ModelBundle> LoadBundle(c10::Device device,
+                                                 const std::vector<std::string>& presets) {
+  const std::string configs = absl::GetFlag(FLAGS_configs);
+  pipeline::ModelBundleOptions options;
+  options.checkpoint = absl::GetFlag(FLAGS_model);
+  if (options.checkpoint.empty()) options.random_weights_shape = absl::GetFlag(FLAGS_random_shape);
+  options.device = device;
+  ASSIGN_OR_RETURN(options.attention_mode, AttentionMode());
+  options.bpe_vocabulary = absl::GetFlag(FLAGS_bpe);
+  options.templates_file = pipeline::TemplatesFileIn(configs);
+  if (!presets.empty()) {
+    options.presets_dir = pipeline::PresetsDirIn(configs);
+    options.preset_names = presets;
   }
-  ASSIGN_OR_RETURN(const checkpoint::ClipConfig config,
-                   checkpoint::KnownClipConfig(absl::GetFlag(FLAGS_random_shape)));
-  ASSIGN_OR_RETURN(checkpoint::ClipWeights weights,
-                   checkpoint::AssembleClipWeights(checkpoint::MakeRandomClipStateDict(config, 1),
-                                                   config, checkpoint::LoadOptions{device, dtype}));
-  return std::make_unique<clip::ClipModel>(std::move(weights), mode);
+  return pipeline::ModelBundle::Load(options);
 }
 
 absl::StatusOr<cv::Size> ParseSize(const std::string& text) {
@@ -136,16 +138,15 @@ double Mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
 // Segments `image` on --compare_device as well and prints how far the two results are apart.
 absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vocabulary,
-                            const std::vector<std::string>& templates,
-                            const text::BpeTokenizer& tokenizer,
                             const pipeline::PipelineParams& params, const clip::ClipModel& model,
                             const text::QueryEmbeddings& queries,
                             const pipeline::Segmenter& segmenter) {
   ASSIGN_OR_RETURN(c10::Device other_device, ParseDevice(absl::GetFlag(FLAGS_compare_device)));
-  ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> other, MakeModel(other_device));
-  text::TextEmbedder other_embedder(*other, tokenizer, templates);
+  ASSIGN_OR_RETURN(const pipeline::ModelBundle other_bundle,
+                   LoadBundle(other_device, /*presets=*/{}));
+  const clip::ClipModel* other = other_bundle.model.get();
   ASSIGN_OR_RETURN(text::QueryEmbeddings other_queries,
-                   other_embedder.Embed(vocabulary, params.def_coefficient));
+                   other_bundle.embedder->Embed(vocabulary, params.def_coefficient));
   pipeline::Segmenter other_segmenter(*other, pipeline::SegmenterOptions{});
   ASSIGN_OR_RETURN(pipeline::Segmentation a,
                    segmenter.Segment(image, queries, params, /*want_scores=*/true));
@@ -300,11 +301,9 @@ absl::Status Run() {
   if (!absl::GetFlag(FLAGS_classes).empty() && presets.size() != 1) {
     return absl::InvalidArgumentError("--classes needs a single --preset");
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> templates,
-                   text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
-                   text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
-  ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> model, MakeModel(device));
+  ASSIGN_OR_RETURN(const pipeline::ModelBundle bundle, LoadBundle(device, presets));
+  const clip::ClipModel* model = bundle.model.get();
+  const std::vector<std::string>& templates = bundle.templates;
   const std::string attention(clip::SelfSelfAttentionModeName(model->attention_mode()));
   pipeline::SegmenterOptions options;
   options.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
@@ -322,10 +321,9 @@ absl::Status Run() {
   std::vector<TextRow> text_rows;
 
   for (const std::string& preset : presets) {
-    ASSIGN_OR_RETURN(pipeline::PipelineParams params,
-                     pipeline::LoadPreset(configs + "/presets", preset));
+    const pipeline::PipelineParams& params = bundle.presets.at(preset);
     std::string classes = absl::GetFlag(FLAGS_classes);
-    if (classes.empty()) classes = configs + "/classes/" + preset + ".txt";
+    if (classes.empty()) classes = pipeline::ClassFileIn(configs, preset);
     ASSIGN_OR_RETURN(const std::string descriptions, DescriptionsFor(preset));
     ASSIGN_OR_RETURN(text::VocabularySpec vocabulary,
                      text::LoadVocabularySpec(classes, descriptions, params.background_first));
@@ -340,12 +338,11 @@ absl::Status Run() {
     ASSIGN_OR_RETURN(
         const double tokenize_ms,
         TokenizeMilliseconds(encoded, templates, static_cast<int>(model->config().context_length)));
-    text::TextEmbedder embedder(*model, tokenizer, templates);
     ResetPeakDeviceMemory(device);
     if (counter) counter->Reset();
     absl::Time start = absl::Now();
     ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
-                     embedder.Embed(vocabulary, params.def_coefficient));
+                     bundle.embedder->Embed(vocabulary, params.def_coefficient));
     SynchronizeDevice(device);
     TextRow text_row;
     text_row.preset = preset;
@@ -426,8 +423,7 @@ absl::Status Run() {
         RETURN_IF_ERROR(ComparePamr(preset, size, queries.embeddings.size(0), params, device));
       }
       if (!absl::GetFlag(FLAGS_compare_device).empty()) {
-        RETURN_IF_ERROR(CompareDevices(image, vocabulary, templates, tokenizer, params, *model,
-                                       queries, segmenter));
+        RETURN_IF_ERROR(CompareDevices(image, vocabulary, params, *model, queries, segmenter));
       }
     }
   }

@@ -7,6 +7,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "client/commands/command_options.h"
 #include "client/commands/eval_command.h"
 #include "client/commands/health_command.h"
 #include "client/commands/loadgen_command.h"
@@ -65,24 +66,25 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[1];
   const bool no_operands = args.size() == 2;
+  namespace client = itaclip::client;
   absl::Status status;
   if (command == "tokenize") {
-    status =
-        itaclip::client::RunTokenizeCommand(std::vector<std::string>(args.begin() + 2, args.end()));
+    status = client::RunTokenizeCommand(client::TokenizeOptionsFromFlags(),
+                                        std::vector<std::string>(args.begin() + 2, args.end()));
   } else if (command == "segment" && no_operands) {
-    status = itaclip::client::RunSegmentCommand();
+    status = client::RunSegmentCommand(client::SegmentOptionsFromFlags());
   } else if (command == "register" && no_operands) {
-    status = itaclip::client::RunRegisterCommand();
+    status = client::RunRegisterCommand(client::RegisterOptionsFromFlags());
   } else if (command == "list" && no_operands) {
-    status = itaclip::client::RunListCommand();
+    status = client::RunListCommand(client::ListOptionsFromFlags());
   } else if (command == "delete" && no_operands) {
-    status = itaclip::client::RunDeleteCommand();
+    status = client::RunDeleteCommand(client::DeleteOptionsFromFlags());
   } else if (command == "eval" && no_operands) {
-    status = itaclip::client::RunEvalCommand();
+    status = client::RunEvalCommand(client::EvalOptionsFromFlags());
   } else if (command == "health" && no_operands) {
-    status = itaclip::client::RunHealthCommand();
+    status = client::RunHealthCommand(client::HealthOptionsFromFlags());
   } else if (command == "loadgen" && no_operands) {
-    status = itaclip::client::RunLoadgenCommand();
+    status = client::RunLoadgenCommand(client::LoadgenOptionsFromFlags());
   } else {
     std::fprintf(stderr, "itaclip: unknown command or stray arguments\n%s\n", kUsage);
     return 2;

@@ -24,9 +24,8 @@
 #include "core/common/device.h"
 #include "core/common/device_memory.h"
 #include "core/common/status_macros.h"
-#include "core/pipeline/preset_file.h"
-#include "core/text/bpe_tokenizer.h"
-#include "core/text/prompt_templates.h"
+#include "core/pipeline/configs_folder.h"
+#include "core/pipeline/model_bundle.h"
 #include "core/text/text_embedder.h"
 #include "server/api/bearer_token_auth.h"
 #include "server/api/segmentation_api.h"
@@ -62,9 +61,7 @@ struct Server::Parts {
   int port = 0;
   std::unique_ptr<HttpApi> http_api;
 
-  std::unique_ptr<clip::ClipModel> model;
-  std::unique_ptr<text::BpeTokenizer> tokenizer;
-  std::unique_ptr<text::TextEmbedder> embedder;
+  pipeline::ModelBundle bundle;  // the model, tokenizer, templates, text embedder and presets
   std::unique_ptr<VocabularyStore> store;
   std::unique_ptr<StoreHealthMonitor> store_health;
   std::unique_ptr<WorkerPool> store_io;  // the threads that wait on the store for the handlers
@@ -134,19 +131,6 @@ std::string Architecture(const checkpoint::ClipConfig& c) {
   }
   return absl::StrCat("ViT (width ", c.vision_width, ", ", c.vision_layers, " layers, patch ",
                       c.patch_size, ")");
-}
-
-absl::StatusOr<std::map<std::string, pipeline::PipelineParams>> LoadAllPresets(
-    const std::string& presets_dir, const std::string& default_preset) {
-  std::map<std::string, pipeline::PipelineParams> presets;
-  for (const std::string& name : pipeline::ListPresets(presets_dir)) {
-    ASSIGN_OR_RETURN(presets[name], pipeline::LoadPreset(presets_dir, name));
-  }
-  if (presets.count(default_preset) == 0) {
-    return absl::NotFoundError(
-        absl::StrCat("the default preset '", default_preset, "' is not in ", presets_dir));
-  }
-  return presets;
 }
 
 // Server reflection on one builder, or none. Linking grpc++_reflection registers its plugin for
@@ -233,39 +217,39 @@ absl::Status StartTransport(const v1::ServerConfig& config, Server::Parts& parts
   return absl::OkStatus();
 }
 
-absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks& hooks,
-                               Server::Parts& parts) {
+absl::StatusOr<pipeline::ModelBundle> LoadModelBundle(const v1::ServerConfig& config) {
   const v1::ModelConfig& model_config = config.model();
   ConfigureCpuThreads(model_config.cpu_threads());
-  ASSIGN_OR_RETURN(c10::Device device, ChooseDevice(model_config));
-  const c10::ScalarType dtype = ChooseDtype(model_config.dtype(), device);
+  pipeline::ModelBundleOptions options;
+  options.checkpoint = model_config.checkpoint();
+  ASSIGN_OR_RETURN(options.device, ChooseDevice(model_config));
+  options.dtype = ChooseDtype(model_config.dtype(), options.device);
+  options.bpe_vocabulary = model_config.bpe_vocabulary();
+  options.templates_file = TemplatesFilePath(config);
+  options.presets_dir = pipeline::PresetsDirIn(model_config.configs_dir());
+  options.default_preset = config.scheduling().default_preset();
   const absl::Time load_start = absl::Now();
-  ASSIGN_OR_RETURN(parts.model, clip::ClipModel::Load(model_config.checkpoint(), device, dtype));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
-                   text::BpeTokenizer::Load(model_config.bpe_vocabulary()));
-  parts.tokenizer = std::make_unique<text::BpeTokenizer>(std::move(tokenizer));
-  ASSIGN_OR_RETURN(std::vector<std::string> templates,
-                   text::LoadPromptTemplates(TemplatesFilePath(config)));
-  parts.embedder =
-      std::make_unique<text::TextEmbedder>(*parts.model, *parts.tokenizer, std::move(templates));
-  const std::string presets_dir = model_config.configs_dir() + "/presets";
-  ASSIGN_OR_RETURN(parts.serving.presets,
-                   LoadAllPresets(presets_dir, config.scheduling().default_preset()));
+  ASSIGN_OR_RETURN(pipeline::ModelBundle bundle, pipeline::ModelBundle::Load(options));
   Log(LogLevel::kInfo, "model_loaded")
       .With("checkpoint", model_config.checkpoint())
-      .With("device", device.str())
-      .With("dtype", std::string(c10::toString(dtype)))
-      .With("architecture", Architecture(parts.model->config()))
+      .With("device", bundle.device.str())
+      .With("dtype", std::string(c10::toString(bundle.dtype)))
+      .With("architecture", Architecture(bundle.model->config()))
       .With("ms", absl::ToDoubleMilliseconds(absl::Now() - load_start));
+  return bundle;
+}
 
-  // Vocabularies.
+// The vocabulary store, its health monitor and I/O threads, the embedding cache and the registry;
+// returns the function that builds a vocabulary's embeddings (the warm-up uses it too).
+absl::StatusOr<EmbeddingBuilder> BuildVocabularyParts(const v1::ServerConfig& config,
+                                                      Server::Parts& parts) {
   ASSIGN_OR_RETURN(parts.store, OpenVocabularyStore(config.vocabulary()));
   Log(LogLevel::kInfo, "vocabulary_store").With("store", parts.store->Describe());
   parts.store_health = std::make_unique<StoreHealthMonitor>(parts.store.get(), absl::Seconds(1));
   parts.store_io = std::make_unique<WorkerPool>(config.scheduling().store_threads());
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
   const int text_batch = config.scheduling().text_batch();
-  const text::TextEmbedder* embedder = parts.embedder.get();
+  const text::TextEmbedder* embedder = parts.bundle.embedder.get();
   Server::Parts* owner = &parts;
   EmbeddingBuilder builder = [embedder, text_batch, owner](
                                  const v1::VocabularyDefinition& definition,
@@ -281,11 +265,17 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
     };
     return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
   };
-  const Limits limits = LimitsFromConfig(config);
-  parts.registry =
-      std::make_unique<VocabularyRegistry>(parts.store.get(), parts.cache.get(), builder, limits);
+  parts.registry = std::make_unique<VocabularyRegistry>(parts.store.get(), parts.cache.get(),
+                                                        builder, LimitsFromConfig(config));
+  return builder;
+}
 
-  // Scheduling.
+// The workers, the device batcher, admission control and the executor; and the live statistics
+// that the metrics read off them.
+void BuildSchedulingParts(const v1::ServerConfig& config, const ServerHooks& hooks,
+                          Server::Parts& parts) {
+  const Limits limits = LimitsFromConfig(config);
+  const clip::ClipModel& model = *parts.bundle.model;
   parts.workers = std::make_unique<WorkerPool>(config.scheduling().workers());
   parts.registrations = std::make_unique<WorkerPool>(config.scheduling().registration_threads());
   DeviceBatcherOptions batcher_options;
@@ -296,13 +286,14 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
     metrics->ObserveBatch(crops, requests);
   };
   batcher_options.before_batch = hooks.before_device_batch;
-  parts.batcher = std::make_unique<DeviceBatcher>(*parts.model, std::move(batcher_options));
+  parts.batcher = std::make_unique<DeviceBatcher>(model, std::move(batcher_options));
   parts.admission = std::make_unique<AdmissionControl>(limits.max_pending_requests,
                                                        limits.max_server_memory_bytes);
-  parts.executor = std::make_unique<SegmentExecutor>(*parts.model, *parts.registry, *parts.workers,
+  parts.executor = std::make_unique<SegmentExecutor>(model, *parts.registry, *parts.workers,
                                                      *parts.batcher, limits, &parts.metrics);
 
   Server::Parts* p = &parts;
+  const c10::Device device = parts.bundle.device;
   parts.metrics.SetLiveStatsProvider([p, device] {
     ServerMetrics::LiveStats stats;
     stats.queue_depth = p->workers->queue_depth();
@@ -317,36 +308,48 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
     stats.vocabulary_store_up = p->store_health->up() ? 1 : 0;
     return stats;
   });
+}
 
-  if (!config.lifecycle().skip_warmup()) {
-    const absl::Time start = absl::Now();
-    RETURN_IF_ERROR(RunWarmup(*parts.model, builder, *parts.batcher,
-                              parts.serving.presets.at(config.scheduling().default_preset())));
-    Log(LogLevel::kInfo, "warmed_up").With("ms", absl::ToDoubleMilliseconds(absl::Now() - start));
-  }
-
-  // What GetServerInfo answers.
-  parts.serving.model_config = parts.model->config();
-  v1::ServerInfo& info = parts.serving.info;
+// What GetServerInfo answers.
+v1::ServerInfo MakeServerInfo(const v1::ServerConfig& config, const pipeline::ModelBundle& bundle) {
+  v1::ServerInfo info;
   info.set_version(ITACLIP_VERSION);
-  const checkpoint::ClipConfig& clip_config = parts.model->config();
+  const checkpoint::ClipConfig& clip_config = bundle.model->config();
   v1::ModelInfo& model_info = *info.mutable_model();
-  model_info.set_checkpoint(std::filesystem::path(model_config.checkpoint()).filename().string());
+  model_info.set_checkpoint(std::filesystem::path(config.model().checkpoint()).filename().string());
   model_info.set_architecture(Architecture(clip_config));
   model_info.set_image_resolution(static_cast<int32_t>(clip_config.image_resolution));
   model_info.set_patch_size(static_cast<int32_t>(clip_config.patch_size));
   model_info.set_embed_dim(static_cast<int32_t>(clip_config.embed_dim));
-  model_info.set_dtype(std::string(c10::toString(dtype)));
-  info.set_device(device.str());
-  for (const auto& [name, params] : parts.serving.presets) info.add_presets(name);
+  model_info.set_dtype(std::string(c10::toString(bundle.dtype)));
+  info.set_device(bundle.device.str());
+  for (const auto& [name, params] : bundle.presets) info.add_presets(name);
   info.set_default_preset(config.scheduling().default_preset());
   // Every limit the config sets, by field name (ServerLimits mirrors LimitsConfig, so a new limit
   // is reported without another list to extend), and the pending-call cap from scheduling.
   CopySameNamedFields(config.limits(), info.mutable_limits());
-  info.mutable_limits()->set_max_pending_requests(limits.max_pending_requests);
+  info.mutable_limits()->set_max_pending_requests(config.scheduling().max_pending_requests());
   info.set_workers(config.scheduling().workers());
   info.set_max_batch_crops(config.scheduling().max_batch_crops());
+  return info;
+}
 
+// Composes the model bundle, the vocabulary parts and the scheduling parts, warms them up and
+// fills in what the API serves.
+absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks& hooks,
+                               Server::Parts& parts) {
+  ASSIGN_OR_RETURN(parts.bundle, LoadModelBundle(config));
+  ASSIGN_OR_RETURN(const EmbeddingBuilder builder, BuildVocabularyParts(config, parts));
+  BuildSchedulingParts(config, hooks, parts);
+  parts.serving.presets = parts.bundle.presets;
+  if (!config.lifecycle().skip_warmup()) {
+    const absl::Time start = absl::Now();
+    RETURN_IF_ERROR(RunWarmup(*parts.bundle.model, builder, *parts.batcher,
+                              parts.serving.presets.at(config.scheduling().default_preset())));
+    Log(LogLevel::kInfo, "warmed_up").With("ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+  parts.serving.model_config = parts.bundle.model->config();
+  parts.serving.info = MakeServerInfo(config, parts.bundle);
   parts.serving.registry = parts.registry.get();
   parts.serving.workers = parts.workers.get();
   parts.serving.registrations = parts.registrations.get();

@@ -3,9 +3,16 @@
 #include <cstdint>
 
 #include "absl/flags/flag.h"
+#include "client/commands/eval_command.h"
+#include "client/commands/loadgen_command.h"
+#include "client/commands/segment_options.h"
+#include "client/commands/segment_request.h"
+#include "client/connection/channel_factory.h"
 
 // The test suites link the client and the server libraries together, and abseil allows one flag
 // per name in a process: no name here may also be one of server/config/server_flags.cc's.
+// Defaults that are not empty come from the options structs the flags fill
+// (command_options.h), so that a struct built in code behaves as the command does.
 
 // Offline segmentation and tokenisation (core in-process).
 ABSL_FLAG(std::string, model, "",
@@ -14,11 +21,13 @@ ABSL_FLAG(std::string, model, "",
 ABSL_FLAG(std::string, bpe, "",
           "BPE vocabulary: bpe_simple_vocab_16e6.txt.gz, or a Hugging Face vocab.json/merges.txt "
           "folder");
-ABSL_FLAG(std::string, device, "cpu", "offline: cpu, cuda or cuda:N");
+ABSL_FLAG(std::string, device, itaclip::client::OfflineModelOptions().device,
+          "offline: cpu, cuda or cuda:N");
 ABSL_FLAG(std::string, configs, ITACLIP_DEFAULT_CONFIG_DIR,
           "offline: folder holding presets/ and templates/");
 ABSL_FLAG(int, threads, 0, "offline: CPU threads for LibTorch (0: the CPUs this process may use)");
-ABSL_FLAG(int, batch_memory_mb, 1024, "offline: activation memory budget of one ViT batch, in MiB");
+ABSL_FLAG(int, batch_memory_mb, itaclip::client::OfflineModelOptions().batch_memory_mb,
+          "offline: activation memory budget of one ViT batch, in MiB");
 
 // Vocabularies (offline and remote).
 ABSL_FLAG(std::string, classes, "", "class file: one class per line, names separated by \", \"");
@@ -50,7 +59,7 @@ ABSL_FLAG(
     "sent as raw_image: nothing is decoded on either side");
 ABSL_FLAG(std::string, out, "", "output label map PNG (8-bit, 16-bit beyond 256 classes)");
 ABSL_FLAG(std::string, scores, "", "optional output: float32 [classes, H, W] NumPy file");
-ABSL_FLAG(std::string, score_format, "float16",
+ABSL_FLAG(std::string, score_format, itaclip::client::SegmentRequestOptions().score_format,
           "remote: how the server sends --scores, float16 (half the bytes) or float32");
 ABSL_FLAG(
     bool, raw_labels, false,
@@ -59,7 +68,8 @@ ABSL_FLAG(std::string, overlay, "", "optional output: the image with class colou
 ABSL_FLAG(bool, quiet, false, "no progress, timings or class counts on stderr");
 
 // Connection to itaclip-server.
-ABSL_FLAG(std::string, server, "localhost:50051", "itaclip-server address, host:port");
+ABSL_FLAG(std::string, server, itaclip::client::ConnectionSettings().server,
+          "itaclip-server address, host:port");
 ABSL_FLAG(std::string, tls_ca, "",
           "PEM CA bundle that signed the server's certificate; when set, the connection uses TLS");
 ABSL_FLAG(std::string, tls_client_cert, "",
@@ -67,15 +77,16 @@ ABSL_FLAG(std::string, tls_client_cert, "",
 ABSL_FLAG(std::string, tls_client_key, "", "PEM private key of --tls_client_cert");
 ABSL_FLAG(std::string, token_file, "",
           "file holding the bearer token sent on every call (default: $ITACLIP_TOKEN, if set)");
-ABSL_FLAG(double, timeout_s, 60, "deadline of each call, in seconds");
-ABSL_FLAG(int, max_response_mb, 1024,
+ABSL_FLAG(double, timeout_s, itaclip::client::ConnectionSettings().timeout_s,
+          "deadline of each call, in seconds");
+ABSL_FLAG(int, max_response_mb, itaclip::client::ConnectionSettings().max_response_mb,
           "largest answer accepted, in MiB (scores of large images exceed gRPC's 4 MiB default)");
 
 // `health` and `loadgen`.
 ABSL_FLAG(std::string, service, "",
           "health: the service to check (empty: the server as a whole; or "
           "itaclip.v1.SegmentationService)");
-ABSL_FLAG(int, concurrency, 1,
+ABSL_FLAG(int, concurrency, itaclip::client::LoadgenOptions().concurrency,
           "loadgen, eval --server: requests in flight at once (one thread each)");
 ABSL_FLAG(int64_t, requests, 0, "loadgen: stop after this many requests (or give --duration_s)");
 ABSL_FLAG(double, duration_s, 0, "loadgen: stop sending after this many seconds");

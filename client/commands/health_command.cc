@@ -3,9 +3,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "client/commands/command_flags.h"
 #include "client/connection/grpc_status.h"
 #include "core/common/status_macros.h"
 
@@ -26,9 +24,9 @@ absl::StatusOr<std::string> CheckHealth(const ChannelFactory& channels,
   return name.empty() ? absl::StrCat("STATUS_", static_cast<int>(response.status())) : name;
 }
 
-absl::Status RunHealthCommand() {
-  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::FromFlags());
-  const std::string service = absl::GetFlag(FLAGS_service);
+absl::Status RunHealthCommand(const HealthOptions& options) {
+  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::Connect(options.connection));
+  const std::string& service = options.service;
   ASSIGN_OR_RETURN(std::string status, CheckHealth(channels, service));
   std::printf("%s\n", status.c_str());
   if (status == "SERVING") return absl::OkStatus();

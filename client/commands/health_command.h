@@ -16,8 +16,13 @@ namespace itaclip::client {
 // for a service the server does not know).
 absl::StatusOr<std::string> CheckHealth(const ChannelFactory& channels, const std::string& service);
 
+struct HealthOptions {
+  ConnectionSettings connection;
+  std::string service;  // --service: empty asks about the server as a whole
+};
+
 // Prints CheckHealth's answer on stdout. OK only for SERVING; UNAVAILABLE for any other answer.
-absl::Status RunHealthCommand();
+absl::Status RunHealthCommand(const HealthOptions& options);
 
 }  // namespace itaclip::client
 

@@ -3,11 +3,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "client/commands/command_flags.h"
 #include "client/commands/segment_request.h"
 #include "client/connection/channel_factory.h"
 #include "client/connection/grpc_status.h"
@@ -50,19 +48,20 @@ std::string FormatLoadReport(const LoadResult& result, int concurrency) {
   return report;
 }
 
-absl::Status RunLoadgenCommand() {
+absl::Status RunLoadgenCommand(const LoadgenOptions& options) {
   LoadPlan plan;
-  plan.concurrency = absl::GetFlag(FLAGS_concurrency);
-  plan.requests = absl::GetFlag(FLAGS_requests);
-  const double duration_s = absl::GetFlag(FLAGS_duration_s);
+  plan.concurrency = options.concurrency;
+  plan.requests = options.requests;
+  const double duration_s = options.duration_s;
   if (!(duration_s >= 0 && duration_s < 1e7)) {  // also refuses NaN
     return absl::InvalidArgumentError(
         absl::StrCat("--duration_s must be a number of seconds in [0, 1e7), not ", duration_s));
   }
   plan.duration = absl::Seconds(duration_s);
   RETURN_IF_ERROR(ValidateLoadPlan(plan));
-  ASSIGN_OR_RETURN(v1::SegmentRequest request, SegmentRequestFromFlags(/*want_scores=*/false));
-  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::FromFlags());
+  ASSIGN_OR_RETURN(v1::SegmentRequest request,
+                   SegmentRequestFrom(options.request, /*want_scores=*/false));
+  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::Connect(options.connection));
 
   LoadResult result;
   RunLoad(channels, request, plan, result);

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "client/commands/segment_request.h"
+#include "client/connection/channel_factory.h"
 #include "client/loadgen/load_runner.h"
 
 namespace itaclip::client {
@@ -19,11 +21,18 @@ namespace itaclip::client {
 //   server_ms: queued <mean> total <mean>                      (the answers' own timings)
 std::string FormatLoadReport(const LoadResult& result, int concurrency);
 
-// Flags: the connection flags, --image, --vocabulary ID or --classes / --class_names, --preset,
-// --set, --concurrency, --requests or --duration_s. Prints the report on stdout. Errors: the flags'
-// errors; FAILED_PRECONDITION when no call succeeded (the message names the first failure), so that
-// a script notices a dead server; failures among successes are only reported.
-absl::Status RunLoadgenCommand();
+struct LoadgenOptions {
+  ConnectionSettings connection;
+  SegmentRequestOptions request;             // the request sent again and again (without scores)
+  int concurrency = LoadPlan().concurrency;  // --concurrency
+  int64_t requests = 0;                      // --requests (0: no count limit)
+  double duration_s = 0;                     // --duration_s (0: no time limit)
+};
+
+// Prints the report on stdout. Errors: the options' errors (the flags named); FAILED_PRECONDITION
+// when no call succeeded (the message names the first failure), so that a script notices a dead
+// server; failures among successes are only reported.
+absl::Status RunLoadgenCommand(const LoadgenOptions& options);
 
 }  // namespace itaclip::client
 

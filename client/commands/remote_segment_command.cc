@@ -6,10 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "client/commands/command_flags.h"
 #include "client/commands/segment_request.h"
 #include "client/connection/channel_factory.h"
 #include "client/connection/grpc_status.h"
@@ -71,19 +69,20 @@ absl::Status WriteOverlay(const v1::SegmentResponse& response, const cv::Mat& la
 
 }  // namespace
 
-absl::Status RunRemoteSegmentCommand() {
-  const std::string out_path = absl::GetFlag(FLAGS_out);
-  const std::string scores_path = absl::GetFlag(FLAGS_scores);
-  const std::string overlay_path = absl::GetFlag(FLAGS_overlay);
+absl::Status RunRemoteSegmentCommand(const SegmentOptions& options) {
+  const std::string& out_path = options.outputs.out;
+  const std::string& scores_path = options.outputs.scores;
+  const std::string& overlay_path = options.outputs.overlay;
   if (out_path.empty()) return absl::InvalidArgumentError("--out is required");
-  ASSIGN_OR_RETURN(v1::SegmentRequest request, SegmentRequestFromFlags(!scores_path.empty()));
+  ASSIGN_OR_RETURN(v1::SegmentRequest request,
+                   SegmentRequestFrom(options.request, !scores_path.empty()));
   // Decoded before the call so that an overlay that cannot be drawn fails before the server works.
   std::optional<cv::Mat> image;
   if (!overlay_path.empty()) {
-    ASSIGN_OR_RETURN(image, DecodeImageBytes(request.encoded_image(), absl::GetFlag(FLAGS_image)));
+    ASSIGN_OR_RETURN(image, DecodeImageBytes(request.encoded_image(), options.request.image));
   }
 
-  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::FromFlags());
+  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::Connect(options.connection));
   std::unique_ptr<v1::SegmentationService::Stub> stub = channels.NewSegmentationStub();
   std::unique_ptr<grpc::ClientContext> context = channels.NewCallContext();
   v1::SegmentResponse response;
@@ -98,7 +97,7 @@ absl::Status RunRemoteSegmentCommand() {
   }
   if (!scores_path.empty()) RETURN_IF_ERROR(WriteScores(response, scores_path));
   if (image.has_value()) RETURN_IF_ERROR(WriteOverlay(response, labels, *image, overlay_path));
-  if (!absl::GetFlag(FLAGS_quiet)) PrintSummary(response);
+  if (!options.quiet) PrintSummary(response);
   return absl::OkStatus();
 }
 

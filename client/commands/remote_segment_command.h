@@ -4,15 +4,17 @@
 #define ITACLIP_CLIENT_COMMANDS_REMOTE_SEGMENT_COMMAND_H_
 
 #include "absl/status/status.h"
+#include "client/commands/segment_options.h"
 
 namespace itaclip::client {
 
-// Flags: --server and the other connection flags (channel_factory.h), --image, --vocabulary ID or
-// --classes / --class_names (segment_request.h), --preset, --set, --raw_labels, --out (required),
-// --scores with --score_format, --overlay, --quiet. Errors: the flags' and files' errors, the
-// call's gRPC status (named: "UNAVAILABLE: ..."), and INVALID_ARGUMENT for an answer that does not
-// fit together (label map size, scores missing or malformed, labels beyond the class names).
-absl::Status RunRemoteSegmentCommand();
+// Uses options.connection (channel_factory.h), options.request (segment_request.h: --image,
+// --vocabulary ID or --classes / --class_names, --preset, --set, --raw_labels, --score_format),
+// options.outputs (--out, required; --scores, --overlay) and --quiet; not options.offline. Errors:
+// the flags' and files' errors, the call's gRPC status (named: "UNAVAILABLE: ..."), and
+// INVALID_ARGUMENT for an answer that does not fit together (label map size, scores missing or
+// malformed, labels beyond the class names).
+absl::Status RunRemoteSegmentCommand(const SegmentOptions& options);
 
 }  // namespace itaclip::client
 

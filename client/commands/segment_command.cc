@@ -5,9 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "client/commands/command_flags.h"
 #include "client/commands/remote_segment_command.h"
 #include "client/input/read_image.h"
 #include "client/output/render_overlay.h"
@@ -17,11 +15,11 @@
 #include "core/common/cpu_threads.h"
 #include "core/common/device.h"
 #include "core/common/status_macros.h"
+#include "core/pipeline/configs_folder.h"
+#include "core/pipeline/model_bundle.h"
 #include "core/pipeline/preset_file.h"
 #include "core/pipeline/segmenter.h"
-#include "core/text/bpe_tokenizer.h"
 #include "core/text/class_file.h"
-#include "core/text/prompt_templates.h"
 #include "core/text/text_embedder.h"
 
 namespace itaclip::client {
@@ -33,14 +31,9 @@ absl::Status RequireFlag(const std::string& value, const char* name) {
 }
 
 void Progress(const char* what, int64_t done, int64_t total) {
-  if (absl::GetFlag(FLAGS_quiet)) return;
   std::fprintf(stderr, "\r%s: %lld/%lld", what, static_cast<long long>(done),
                static_cast<long long>(total));
   if (done == total) std::fprintf(stderr, "\n");
-}
-
-void Log(const std::string& line) {
-  if (!absl::GetFlag(FLAGS_quiet)) std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 // The preset when --preset is empty (remotely, empty means the server's default preset instead).
@@ -48,68 +41,75 @@ constexpr char kOfflineDefaultPreset[] = "voc21";
 
 }  // namespace
 
-absl::Status RunSegmentCommand() {
-  const std::string model_path = absl::GetFlag(FLAGS_model);
-  if (model_path.empty()) {
+absl::Status RunSegmentCommand(const SegmentOptions& options) {
+  const OfflineModelOptions& offline = options.offline;
+  const SegmentRequestOptions& request = options.request;
+  const SegmentOutputOptions& outputs = options.outputs;
+  if (offline.model.empty()) {
     // --bpe only means something offline: with it and no --model the user meant to run locally.
-    if (!absl::GetFlag(FLAGS_bpe).empty()) {
+    if (!offline.bpe.empty()) {
       return absl::InvalidArgumentError(
           "--model is required to segment offline (--bpe was given); without --model and --bpe "
           "the image is sent to the server named by --server");
     }
-    return RunRemoteSegmentCommand();
+    return RunRemoteSegmentCommand(options);
   }
-  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_bpe), "bpe"));
-  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_classes), "classes"));
-  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_image), "image"));
-  RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_out), "out"));
-  ConfigureCpuThreads(absl::GetFlag(FLAGS_threads));
+  RETURN_IF_ERROR(RequireFlag(offline.bpe, "bpe"));
+  RETURN_IF_ERROR(RequireFlag(request.vocabulary.classes_file, "classes"));
+  RETURN_IF_ERROR(RequireFlag(request.image, "image"));
+  RETURN_IF_ERROR(RequireFlag(outputs.out, "out"));
+  ConfigureCpuThreads(offline.threads);
+  const auto log = [&options](const std::string& line) {
+    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  const auto progress = [&options](const char* what) {
+    return [what, quiet = options.quiet](int64_t done, int64_t total) {
+      if (!quiet) Progress(what, done, total);
+    };
+  };
 
-  const std::string configs = absl::GetFlag(FLAGS_configs);
-  const std::string preset = absl::GetFlag(FLAGS_preset);
-  ASSIGN_OR_RETURN(
-      pipeline::PipelineParams params,
-      pipeline::LoadPreset(configs + "/presets", preset.empty() ? kOfflineDefaultPreset : preset));
-  RETURN_IF_ERROR(pipeline::ApplyOverrides(params, absl::GetFlag(FLAGS_set)));
-  ASSIGN_OR_RETURN(cv::Mat image, ReadImage(absl::GetFlag(FLAGS_image)));
+  const std::string preset = request.preset.empty() ? kOfflineDefaultPreset : request.preset;
+  ASSIGN_OR_RETURN(cv::Mat image, ReadImage(request.image));
+  pipeline::ModelBundleOptions bundle_options;
+  bundle_options.checkpoint = offline.model;
+  ASSIGN_OR_RETURN(bundle_options.device, ParseDevice(offline.device));
+  bundle_options.bpe_vocabulary = offline.bpe;
+  bundle_options.templates_file = pipeline::TemplatesFileIn(offline.configs);
+  bundle_options.presets_dir = pipeline::PresetsDirIn(offline.configs);
+  bundle_options.preset_names = {preset};
+  log(absl::StrCat("loading ", offline.model));
+  ASSIGN_OR_RETURN(pipeline::ModelBundle bundle, pipeline::ModelBundle::Load(bundle_options));
+  pipeline::PipelineParams params = bundle.presets.at(preset);
+  RETURN_IF_ERROR(pipeline::ApplyOverrides(params, request.overrides));
   ASSIGN_OR_RETURN(
       text::VocabularySpec vocabulary,
-      text::LoadVocabularySpec(absl::GetFlag(FLAGS_classes), absl::GetFlag(FLAGS_descriptions),
-                               params.background_first));
-  ASSIGN_OR_RETURN(std::vector<std::string> templates,
-                   text::LoadPromptTemplates(configs + "/templates/openai_imagenet_80.txt"));
-  ASSIGN_OR_RETURN(text::BpeTokenizer tokenizer,
-                   text::BpeTokenizer::Load(absl::GetFlag(FLAGS_bpe)));
-  ASSIGN_OR_RETURN(c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
-
-  Log(absl::StrCat("loading ", model_path));
-  ASSIGN_OR_RETURN(std::unique_ptr<clip::ClipModel> model,
-                   clip::ClipModel::Load(model_path, device, DefaultComputeDtype(device)));
-  Log(absl::StrCat("model: ", model->config().DebugString()));
-  Log(absl::StrCat("building text embeddings for ", vocabulary.classes.size(), " classes"));
-  text::TextEmbedder embedder(*model, tokenizer, std::move(templates));
+      text::LoadVocabularySpec(request.vocabulary.classes_file,
+                               request.vocabulary.descriptions_file, params.background_first));
+  const clip::ClipModel& model = *bundle.model;
+  log(absl::StrCat("model: ", model.config().DebugString()));
+  log(absl::StrCat("building text embeddings for ", vocabulary.classes.size(), " classes"));
   clip::TextEncodeOptions text_options;
-  text_options.progress = [](int64_t done, int64_t total) { Progress("prompts", done, total); };
+  text_options.progress = progress("prompts");
   ASSIGN_OR_RETURN(text::QueryEmbeddings queries,
-                   embedder.Embed(vocabulary, params.def_coefficient, text_options));
+                   bundle.embedder->Embed(vocabulary, params.def_coefficient, text_options));
 
-  pipeline::SegmenterOptions options;
-  options.batch_memory_bytes = int64_t{absl::GetFlag(FLAGS_batch_memory_mb)} << 20;
-  pipeline::Segmenter segmenter(*model, options);
+  pipeline::SegmenterOptions segmenter_options;
+  segmenter_options.batch_memory_bytes = int64_t{offline.batch_memory_mb} << 20;
+  pipeline::Segmenter segmenter(model, segmenter_options);
   pipeline::SegmentCallbacks callbacks;
-  callbacks.progress = [](int64_t done, int64_t total) { Progress("crops", done, total); };
-  const bool want_scores = !absl::GetFlag(FLAGS_scores).empty();
+  callbacks.progress = progress("crops");
+  const bool want_scores = !outputs.scores.empty();
   ASSIGN_OR_RETURN(pipeline::Segmentation result,
                    segmenter.Segment(image, queries, params, want_scores, callbacks));
-  Log(absl::StrCat("timings: preprocess ", result.timings.preprocess_ms, " ms, model ",
+  log(absl::StrCat("timings: preprocess ", result.timings.preprocess_ms, " ms, model ",
                    result.timings.model_ms, " ms, postprocess ", result.timings.postprocess_ms,
                    " ms"));
 
-  RETURN_IF_ERROR(WriteImage(absl::GetFlag(FLAGS_out), result.labels));
-  if (want_scores) RETURN_IF_ERROR(WriteNpyFloat32(result.scores, absl::GetFlag(FLAGS_scores)));
-  if (!absl::GetFlag(FLAGS_overlay).empty()) {
+  RETURN_IF_ERROR(WriteImage(outputs.out, result.labels));
+  if (want_scores) RETURN_IF_ERROR(WriteNpyFloat32(result.scores, outputs.scores));
+  if (!outputs.overlay.empty()) {
     RETURN_IF_ERROR(WriteImage(
-        absl::GetFlag(FLAGS_overlay),
+        outputs.overlay,
         RenderOverlay(image, result.labels, queries.class_names, result.class_pixel_counts)));
   }
   return absl::OkStatus();

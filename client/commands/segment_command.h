@@ -4,11 +4,12 @@
 #define ITACLIP_CLIENT_COMMANDS_SEGMENT_COMMAND_H_
 
 #include "absl/status/status.h"
+#include "client/commands/segment_options.h"
 
 namespace itaclip::client {
 
-// Offline when --model is given, else RunRemoteSegmentCommand().
-absl::Status RunSegmentCommand();
+// Offline when options.offline.model is given, else RunRemoteSegmentCommand(options).
+absl::Status RunSegmentCommand(const SegmentOptions& options);
 
 }  // namespace itaclip::client
 

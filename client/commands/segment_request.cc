@@ -2,12 +2,10 @@
 
 #include <utility>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "client/commands/command_flags.h"
 #include "client/commands/vocabulary_input.h"
 #include "client/input/read_file.h"
 #include "core/common/status_macros.h"
@@ -64,15 +62,16 @@ absl::StatusOr<v1::RawImage> RawBgrImage(std::string pixels, const std::string& 
   return raw;
 }
 
-absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores) {
+absl::StatusOr<v1::SegmentRequest> SegmentRequestFrom(const SegmentRequestOptions& options,
+                                                      bool want_scores) {
   v1::SegmentRequest request;
-  const std::string image_path = absl::GetFlag(FLAGS_image);
+  const std::string& image_path = options.image;
   if (image_path.empty()) return absl::InvalidArgumentError("--image is required");
   ASSIGN_OR_RETURN(std::string image_bytes, ReadFileToString(image_path, "image"));
   if (image_bytes.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("image ", image_path, " is empty"));
   }
-  const std::string raw_size = absl::GetFlag(FLAGS_raw_image_size);
+  const std::string& raw_size = options.raw_image_size;
   if (raw_size.empty()) {
     request.set_encoded_image(std::move(image_bytes));
   } else {
@@ -80,27 +79,27 @@ absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores) {
                      RawBgrImage(std::move(image_bytes), raw_size, image_path));
   }
 
-  const std::string vocabulary_id = absl::GetFlag(FLAGS_vocabulary);
-  if (!vocabulary_id.empty() && HasVocabularyFlags()) {
+  const std::string& vocabulary_id = options.vocabulary_id;
+  if (!vocabulary_id.empty() && options.vocabulary.has_classes()) {
     return absl::InvalidArgumentError(
         "give --vocabulary ID or an inline vocabulary (--classes / --class_names), not both");
   }
   if (!vocabulary_id.empty()) {
     request.set_vocabulary_id(vocabulary_id);
-  } else if (HasVocabularyFlags()) {
-    ASSIGN_OR_RETURN(*request.mutable_inline_vocabulary(), VocabularyDefinitionFromFlags());
+  } else if (options.vocabulary.has_classes()) {
+    ASSIGN_OR_RETURN(*request.mutable_inline_vocabulary(),
+                     VocabularyDefinitionFrom(options.vocabulary));
   } else {
     return absl::InvalidArgumentError(
         "--vocabulary ID, --classes FILE or --class_names LIST is required (or --model CKPT to "
         "segment offline)");
   }
 
-  request.set_preset(absl::GetFlag(FLAGS_preset));
-  RETURN_IF_ERROR(ParseOverrides(absl::GetFlag(FLAGS_set), request.mutable_overrides()));
-  request.set_label_format(absl::GetFlag(FLAGS_raw_labels) ? v1::LABEL_FORMAT_RAW
-                                                           : v1::LABEL_FORMAT_PNG);
+  request.set_preset(options.preset);
+  RETURN_IF_ERROR(ParseOverrides(options.overrides, request.mutable_overrides()));
+  request.set_label_format(options.raw_labels ? v1::LABEL_FORMAT_RAW : v1::LABEL_FORMAT_PNG);
   if (want_scores) {
-    ASSIGN_OR_RETURN(v1::ScoreFormat format, ParseScoreFormat(absl::GetFlag(FLAGS_score_format)));
+    ASSIGN_OR_RETURN(v1::ScoreFormat format, ParseScoreFormat(options.score_format));
     request.set_score_format(format);
   }
   return request;

@@ -7,9 +7,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "client/commands/vocabulary_input.h"
 #include "itaclip/v1/segmentation_service.pb.h"
 
 namespace itaclip::client {
+
+// What to segment and how, as the command line gives it.
+struct SegmentRequestOptions {
+  std::string image;             // --image
+  std::string raw_image_size;    // --raw_image_size: WIDTHxHEIGHT when the file is raw BGR pixels
+  std::string vocabulary_id;     // --vocabulary: a registered vocabulary ...
+  VocabularyOptions vocabulary;  // ... or an inline one
+  std::string preset;            // --preset (empty: the server's default)
+  std::vector<std::string> overrides;    // --set: key=value pieces
+  bool raw_labels = false;               // --raw_labels
+  std::string score_format = "float16";  // --score_format
+};
 
 // Puts each "key=value" of `settings` (the pieces of --set) into `overrides`, with the spaces
 // around key and value dropped. The server checks keys and values against the preset syntax; this
@@ -21,7 +34,7 @@ absl::Status ParseOverrides(const std::vector<std::string>& settings,
 // "float16" -> SCORE_FORMAT_FLOAT16, "float32" -> SCORE_FORMAT_FLOAT32; INVALID_ARGUMENT otherwise.
 absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name);
 
-// A request from the flags: --image (sent as its encoded bytes; the server decodes it),
+// A request from `options`: --image (sent as its encoded bytes; the server decodes it),
 // --vocabulary ID or an inline vocabulary (--classes / --class_names, see vocabulary_input.h),
 // --preset, --set, --raw_labels; scores in --score_format when `want_scores`. INVALID_ARGUMENT when
 // --image is missing or empty, or when --vocabulary is combined with --classes / --class_names or
@@ -31,7 +44,8 @@ absl::StatusOr<v1::ScoreFormat> ParseScoreFormat(const std::string& name);
 absl::StatusOr<v1::RawImage> RawBgrImage(std::string pixels, const std::string& size,
                                          const std::string& path);
 
-absl::StatusOr<v1::SegmentRequest> SegmentRequestFromFlags(bool want_scores);
+absl::StatusOr<v1::SegmentRequest> SegmentRequestFrom(const SegmentRequestOptions& options,
+                                                      bool want_scores);
 
 }  // namespace itaclip::client
 

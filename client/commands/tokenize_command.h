@@ -10,7 +10,12 @@
 
 namespace itaclip::client {
 
-absl::Status RunTokenizeCommand(const std::vector<std::string>& texts);
+struct TokenizeOptions {
+  std::string bpe;  // --bpe: the BPE vocabulary (required)
+};
+
+absl::Status RunTokenizeCommand(const TokenizeOptions& options,
+                                const std::vector<std::string>& texts);
 
 }  // namespace itaclip::client
 

@@ -3,10 +3,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "client/commands/command_flags.h"
 #include "client/commands/vocabulary_input.h"
 #include "client/connection/channel_factory.h"
 #include "client/connection/grpc_status.h"
@@ -24,8 +22,7 @@ std::string OneLine(const std::string& text) {
   return line;
 }
 
-absl::StatusOr<std::string> RequireVocabularyId() {
-  std::string id = absl::GetFlag(FLAGS_vocabulary);
+absl::StatusOr<std::string> RequireVocabularyId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("--vocabulary ID is required");
   return id;
 }
@@ -56,19 +53,19 @@ std::string FormatClassLine(int label, const v1::ClassDefinition& definition) {
   return line;
 }
 
-absl::Status RunRegisterCommand() {
+absl::Status RunRegisterCommand(const RegisterOptions& options) {
   v1::RegisterClassesRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_vocabulary(), VocabularyDefinitionFromFlags());
-  request.set_display_name(absl::GetFlag(FLAGS_display_name));
+  ASSIGN_OR_RETURN(*request.mutable_vocabulary(), VocabularyDefinitionFrom(options.vocabulary));
+  request.set_display_name(options.display_name);
 
-  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::FromFlags());
+  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::Connect(options.connection));
   std::unique_ptr<v1::SegmentationService::Stub> stub = channels.NewSegmentationStub();
   std::unique_ptr<grpc::ClientContext> context = channels.NewCallContext();
   v1::RegisterClassesResponse response;
   RETURN_IF_ERROR(FromGrpcStatus(stub->RegisterClasses(context.get(), request, &response)));
 
   std::printf("%s\n", response.vocabulary_id().c_str());
-  if (!absl::GetFlag(FLAGS_quiet)) {
+  if (!options.quiet) {
     std::fprintf(stderr, "%s %s: %d classes, %d queries, embeddings built in %.1f ms\n",
                  response.already_registered() ? "already registered" : "registered",
                  response.vocabulary_id().c_str(), response.num_classes(), response.num_queries(),
@@ -77,13 +74,13 @@ absl::Status RunRegisterCommand() {
   return absl::OkStatus();
 }
 
-absl::Status RunListCommand() {
-  const bool with_definitions = absl::GetFlag(FLAGS_definitions);
-  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::FromFlags());
+absl::Status RunListCommand(const ListOptions& options) {
+  const bool with_definitions = options.definitions;
+  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::Connect(options.connection));
   std::unique_ptr<v1::SegmentationService::Stub> stub = channels.NewSegmentationStub();
   std::unique_ptr<grpc::ClientContext> context = channels.NewCallContext();
 
-  const std::string id = absl::GetFlag(FLAGS_vocabulary);
+  const std::string& id = options.vocabulary_id;
   if (!id.empty()) {
     v1::GetVocabularyRequest request;
     request.set_vocabulary_id(id);
@@ -104,15 +101,15 @@ absl::Status RunListCommand() {
   return absl::OkStatus();
 }
 
-absl::Status RunDeleteCommand() {
+absl::Status RunDeleteCommand(const DeleteOptions& options) {
   v1::DeleteVocabularyRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_vocabulary_id(), RequireVocabularyId());
-  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::FromFlags());
+  ASSIGN_OR_RETURN(*request.mutable_vocabulary_id(), RequireVocabularyId(options.vocabulary_id));
+  ASSIGN_OR_RETURN(ChannelFactory channels, ChannelFactory::Connect(options.connection));
   std::unique_ptr<v1::SegmentationService::Stub> stub = channels.NewSegmentationStub();
   std::unique_ptr<grpc::ClientContext> context = channels.NewCallContext();
   v1::DeleteVocabularyResponse response;
   RETURN_IF_ERROR(FromGrpcStatus(stub->DeleteVocabulary(context.get(), request, &response)));
-  if (!absl::GetFlag(FLAGS_quiet)) {
+  if (!options.quiet) {
     std::fprintf(stderr, "deleted %s\n", request.vocabulary_id().c_str());
   }
   return absl::OkStatus();

@@ -2,11 +2,9 @@
 
 #include <utility>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "client/commands/command_flags.h"
 #include "client/input/read_file.h"
 #include "core/common/status_macros.h"
 #include "core/text/class_file.h"
@@ -89,15 +87,16 @@ v1::VocabularyDefinition ToVocabularyDefinition(const text::VocabularySpec& spec
   return definition;
 }
 
-bool HasVocabularyFlags() {
-  return !absl::GetFlag(FLAGS_classes).empty() || !absl::GetFlag(FLAGS_class_names).empty();
+bool VocabularyOptions::has_classes() const {
+  return !classes_file.empty() || !class_names.empty();
 }
 
-absl::StatusOr<v1::VocabularyDefinition> VocabularyDefinitionFromFlags() {
-  const std::string class_file = absl::GetFlag(FLAGS_classes);
-  const std::string class_names = absl::GetFlag(FLAGS_class_names);
-  const std::string description_file = absl::GetFlag(FLAGS_descriptions);
-  const bool background_first = absl::GetFlag(FLAGS_background_first);
+absl::StatusOr<v1::VocabularyDefinition> VocabularyDefinitionFrom(
+    const VocabularyOptions& options) {
+  const std::string& class_file = options.classes_file;
+  const std::string& class_names = options.class_names;
+  const std::string& description_file = options.descriptions_file;
+  const bool background_first = options.background_first;
   if (!class_file.empty() && !class_names.empty()) {
     return absl::InvalidArgumentError("give --classes FILE or --class_names LIST, not both");
   }
@@ -111,7 +110,7 @@ absl::StatusOr<v1::VocabularyDefinition> VocabularyDefinitionFromFlags() {
   } else {
     ASSIGN_OR_RETURN(spec, InlineVocabularySpec(class_names, description_file, background_first));
   }
-  return ToVocabularyDefinition(spec, absl::GetFlag(FLAGS_description_weight));
+  return ToVocabularyDefinition(spec, options.description_weight);
 }
 
 }  // namespace itaclip::client

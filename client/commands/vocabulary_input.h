@@ -15,6 +15,18 @@
 
 namespace itaclip::client {
 
+// A vocabulary as the command line gives it.
+struct VocabularyOptions {
+  std::string classes_file;       // --classes: one class per line, names separated by ", "
+  std::string class_names;        // --class_names: the inline list (ParseInlineClassNames)
+  std::string descriptions_file;  // --descriptions: `name >=text` lines
+  bool background_first = false;  // --background_first
+  std::optional<double> description_weight;  // --description_weight; unset: the server's
+
+  // True when --classes or --class_names is given.
+  bool has_classes() const;
+};
+
 // Parses the inline syntax of --class_names: ';' separates classes and ',' separates the names of a
 // class, as lines and ", " do in a class file; spaces around each name are dropped, so
 // "background; person, man ;car" is [[background], [person, man], [car]]. A name cannot contain ';'
@@ -27,14 +39,11 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseInlineClassNames(absl
 v1::VocabularyDefinition ToVocabularyDefinition(const text::VocabularySpec& spec,
                                                 std::optional<double> description_weight);
 
-// True when --classes or --class_names is given.
-bool HasVocabularyFlags();
-
 // The vocabulary of --classes FILE or --class_names LIST (exactly one), --descriptions FILE
 // (checked against the classes with core's parser), --background_first and --description_weight.
 // INVALID_ARGUMENT when both or neither of --classes and --class_names are given, and the parsers'
 // errors (prefixed with the flag or file at fault); NOT_FOUND for a missing file.
-absl::StatusOr<v1::VocabularyDefinition> VocabularyDefinitionFromFlags();
+absl::StatusOr<v1::VocabularyDefinition> VocabularyDefinitionFrom(const VocabularyOptions& options);
 
 }  // namespace itaclip::client
 

@@ -9,9 +9,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "client/commands/command_flags.h"
 #include "client/connection/bearer_token.h"
 #include "client/input/read_file.h"
 #include "core/common/status_macros.h"
@@ -30,12 +28,12 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const ConnectionOptions& o
 
 }  // namespace
 
-absl::StatusOr<ConnectionOptions> ConnectionOptionsFromFlags() {
+absl::StatusOr<ConnectionOptions> ResolveConnectionOptions(const ConnectionSettings& settings) {
   ConnectionOptions options;
-  options.target = absl::GetFlag(FLAGS_server);
+  options.target = settings.server;
   if (options.target.empty()) return absl::InvalidArgumentError("--server is empty");
 
-  const double timeout_s = absl::GetFlag(FLAGS_timeout_s);
+  const double timeout_s = settings.timeout_s;
   if (!std::isfinite(timeout_s) || timeout_s <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--timeout_s must be a positive number of seconds, not ", timeout_s));
@@ -43,16 +41,16 @@ absl::StatusOr<ConnectionOptions> ConnectionOptionsFromFlags() {
   options.call_timeout = absl::Seconds(timeout_s);
 
   // gRPC takes the limit as an int; 2047 MiB is the largest whole number of MiB that fits.
-  const int max_response_mb = absl::GetFlag(FLAGS_max_response_mb);
+  const int max_response_mb = settings.max_response_mb;
   if (max_response_mb < 1 || max_response_mb > 2047) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max_response_mb must be in [1, 2047], not ", max_response_mb));
   }
   options.max_response_bytes = max_response_mb << 20;
 
-  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
-  const std::string cert = absl::GetFlag(FLAGS_tls_client_cert);
-  const std::string key = absl::GetFlag(FLAGS_tls_client_key);
+  const std::string& ca = settings.tls_ca;
+  const std::string& cert = settings.tls_client_cert;
+  const std::string& key = settings.tls_client_key;
   if (cert.empty() != key.empty()) {
     return absl::InvalidArgumentError(
         "--tls_client_cert and --tls_client_key go together: give both or neither");
@@ -70,9 +68,8 @@ absl::StatusOr<ConnectionOptions> ConnectionOptionsFromFlags() {
     ASSIGN_OR_RETURN(options.tls_private_key_pem, ReadFileToString(key, "--tls_client_key file"));
   }
 
-  ASSIGN_OR_RETURN(
-      options.bearer_token,
-      ResolveBearerToken(absl::GetFlag(FLAGS_token_file), std::getenv(kTokenEnvironmentVariable)));
+  ASSIGN_OR_RETURN(options.bearer_token,
+                   ResolveBearerToken(settings.token_file, std::getenv(kTokenEnvironmentVariable)));
   return options;
 }
 
@@ -83,8 +80,8 @@ ChannelFactory::ChannelFactory(ConnectionOptions options) : options_(std::move(o
   channel_ = grpc::CreateCustomChannel(options_.target, Credentials(options_), arguments);
 }
 
-absl::StatusOr<ChannelFactory> ChannelFactory::FromFlags() {
-  ASSIGN_OR_RETURN(ConnectionOptions options, ConnectionOptionsFromFlags());
+absl::StatusOr<ChannelFactory> ChannelFactory::Connect(const ConnectionSettings& settings) {
+  ASSIGN_OR_RETURN(ConnectionOptions options, ResolveConnectionOptions(settings));
   return ChannelFactory(std::move(options));
 }
 

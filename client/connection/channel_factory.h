@@ -16,6 +16,19 @@
 
 namespace itaclip::client {
 
+// The connection as the command line gives it (--server, --tls_ca, --tls_client_cert,
+// --tls_client_key, --token_file, --timeout_s, --max_response_mb): file names, not yet read. The
+// defaults here are the flags' defaults.
+struct ConnectionSettings {
+  std::string server = "localhost:50051";  // host:port
+  std::string tls_ca;
+  std::string tls_client_cert;
+  std::string tls_client_key;
+  std::string token_file;  // empty: $ITACLIP_TOKEN, if set
+  double timeout_s = 60;
+  int max_response_mb = 1024;
+};
+
 // What a connection needs, with the PEM contents already read.
 struct ConnectionOptions {
   std::string target;              // host:port
@@ -24,16 +37,15 @@ struct ConnectionOptions {
   std::string tls_cert_chain_pem;  // client certificate for mutual TLS; empty for none
   std::string tls_private_key_pem;
   std::string bearer_token;  // sent as `authorization: Bearer <token>`; empty for none
-  absl::Duration call_timeout = absl::Seconds(60);
-  int max_response_bytes = 1024 << 20;
+  absl::Duration call_timeout = absl::Seconds(ConnectionSettings().timeout_s);
+  int max_response_bytes = ConnectionSettings().max_response_mb << 20;
 };
 
-// Reads --server, --tls_ca, --tls_client_cert, --tls_client_key, --token_file (or $ITACLIP_TOKEN),
-// --timeout_s and --max_response_mb. INVALID_ARGUMENT for an empty --server, a --timeout_s that is
-// not a positive finite number, --max_response_mb outside [1, 2047], --tls_client_cert without
-// --tls_client_key (or the reverse), or a client certificate without --tls_ca; NOT_FOUND for a file
-// that cannot be read.
-absl::StatusOr<ConnectionOptions> ConnectionOptionsFromFlags();
+// Checks `settings` and reads its files (the token file, or $ITACLIP_TOKEN). INVALID_ARGUMENT for
+// an empty server, a timeout that is not a positive finite number, max_response_mb outside
+// [1, 2047], a client certificate without its key (or the reverse), or a client certificate
+// without a CA; NOT_FOUND for a file that cannot be read. The messages name the flags.
+absl::StatusOr<ConnectionOptions> ResolveConnectionOptions(const ConnectionSettings& settings);
 
 // Holds one channel (gRPC connects lazily, on the first call) and hands out stubs on it and a
 // context for each call. Thread-safe: stubs and contexts may be made and used from many threads.
@@ -41,8 +53,8 @@ class ChannelFactory {
  public:
   explicit ChannelFactory(ConnectionOptions options);
 
-  // ChannelFactory(ConnectionOptionsFromFlags()).
-  static absl::StatusOr<ChannelFactory> FromFlags();
+  // ChannelFactory(ResolveConnectionOptions(settings)).
+  static absl::StatusOr<ChannelFactory> Connect(const ConnectionSettings& settings);
 
   std::unique_ptr<v1::SegmentationService::Stub> NewSegmentationStub() const;
   std::unique_ptr<grpc::health::v1::Health::Stub> NewHealthStub() const;

@@ -4,30 +4,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/input/read_image.h"
-#include "core/common/device.h"
 #include "core/common/status_macros.h"
-#include "core/text/text_embedder.h"
 
 namespace itaclip::client {
 
-LocalSegmenter::LocalSegmenter(LocalSegmenterConfig config, text::BpeTokenizer tokenizer)
-    : config_(std::move(config)), tokenizer_(std::move(tokenizer)) {}
+LocalSegmenter::LocalSegmenter(LocalSegmenterConfig config) : config_(std::move(config)) {}
 
 absl::Status LocalSegmenter::Prepare() {
   if (segmenter_ != nullptr) return absl::OkStatus();
   const auto log = [this](const std::string& line) {
     if (config_.log) config_.log(line);
   };
-  log(absl::StrCat("loading ", config_.model_path));
-  ASSIGN_OR_RETURN(model_, clip::ClipModel::Load(config_.model_path, config_.device,
-                                                 DefaultComputeDtype(config_.device)));
-  log(absl::StrCat("model: ", model_->config().DebugString()));
+  log(absl::StrCat("loading ", config_.bundle.checkpoint));
+  ASSIGN_OR_RETURN(bundle_, pipeline::ModelBundle::Load(config_.bundle));
+  log(absl::StrCat("model: ", bundle_->model->config().DebugString()));
   log(absl::StrCat("building text embeddings for ", config_.vocabulary.classes.size(), " classes"));
-  text::TextEmbedder embedder(*model_, tokenizer_, config_.templates);
-  ASSIGN_OR_RETURN(queries_, embedder.Embed(config_.vocabulary, config_.params.def_coefficient));
+  ASSIGN_OR_RETURN(queries_,
+                   bundle_->embedder->Embed(config_.vocabulary, config_.params.def_coefficient));
   pipeline::SegmenterOptions options;
   options.batch_memory_bytes = config_.batch_memory_bytes;
-  segmenter_ = std::make_unique<pipeline::Segmenter>(*model_, options);
+  segmenter_ = std::make_unique<pipeline::Segmenter>(*bundle_->model, options);
   return absl::OkStatus();
 }
 

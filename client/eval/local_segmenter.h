@@ -1,5 +1,5 @@
-// The evaluation's in-process segmenter: the offline command's model, tokenizer, text embeddings
-// and pipeline::Segmenter, loaded once in Prepare and reused for every image.
+// The evaluation's in-process segmenter: the offline command's model bundle, text embeddings and
+// pipeline::Segmenter, loaded once in Prepare and reused for every image.
 #ifndef ITACLIP_CLIENT_EVAL_LOCAL_SEGMENTER_H_
 #define ITACLIP_CLIENT_EVAL_LOCAL_SEGMENTER_H_
 
@@ -11,21 +11,19 @@
 #include <vector>
 
 #include "client/eval/eval_segmenter.h"
-#include "core/clip/clip_model.h"
+#include "core/pipeline/model_bundle.h"
 #include "core/pipeline/pipeline_params.h"
 #include "core/pipeline/segmenter.h"
-#include "core/text/bpe_tokenizer.h"
 #include "core/text/query_embeddings.h"
 #include "core/text/vocabulary_spec.h"
 
 namespace itaclip::client {
 
 struct LocalSegmenterConfig {
-  std::string model_path;
-  c10::Device device = c10::Device(c10::kCPU);
+  // The checkpoint, tokenizer and templates (no presets: `params` is the evaluated one).
+  pipeline::ModelBundleOptions bundle;
   int64_t batch_memory_bytes = int64_t{1} << 30;
   text::VocabularySpec vocabulary;
-  std::vector<std::string> templates;
   pipeline::PipelineParams params;
   // Status lines ("loading ...", prompt progress); may be empty.
   std::function<void(const std::string&)> log;
@@ -34,10 +32,10 @@ struct LocalSegmenterConfig {
 // Not thread-safe (the model uses every core already); Prepare must succeed before Segment.
 class LocalSegmenter : public EvalSegmenter {
  public:
-  LocalSegmenter(LocalSegmenterConfig config, text::BpeTokenizer tokenizer);
+  explicit LocalSegmenter(LocalSegmenterConfig config);
 
-  // Loads the model onto the device and builds the query embeddings (the checkpoint loader's and
-  // the text embedder's errors).
+  // Loads the model bundle and builds the query embeddings (ModelBundle::Load's and the text
+  // embedder's errors).
   absl::Status Prepare() override;
   // Reads the image (client/input/read_image.h errors) and runs the pipeline on it.
   absl::StatusOr<cv::Mat> Segment(const EvalSample& sample) override;
@@ -45,8 +43,7 @@ class LocalSegmenter : public EvalSegmenter {
 
  private:
   LocalSegmenterConfig config_;
-  text::BpeTokenizer tokenizer_;
-  std::unique_ptr<clip::ClipModel> model_;
+  std::optional<pipeline::ModelBundle> bundle_;
   std::optional<text::QueryEmbeddings> queries_;
   std::unique_ptr<pipeline::Segmenter> segmenter_;
 };

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/pipeline/configs_folder.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/net/host_port.h"
@@ -322,9 +323,7 @@ Limits LimitsFromConfig(const v1::ServerConfig& config) {
 
 std::string TemplatesFilePath(const v1::ServerConfig& config) {
   if (!config.model().templates_file().empty()) return config.model().templates_file();
-  return (std::filesystem::path(config.model().configs_dir()) / "templates" /
-          "openai_imagenet_80.txt")
-      .string();
+  return pipeline::TemplatesFileIn(config.model().configs_dir());
 }
 
 }  // namespace itaclip::server

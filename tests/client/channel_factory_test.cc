@@ -1,5 +1,5 @@
-// The connection settings from the flags, the call deadline, and the token on the wire (seen by a
-// fake server).
+// The connection settings (and the flags' defaults), the call deadline, and the token on the wire
+// (seen by a fake server).
 #include "client/connection/channel_factory.h"
 
 #include <gmock/gmock.h>
@@ -9,8 +9,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "absl/flags/flag.h"
-#include "client/commands/command_flags.h"
+#include "client/commands/command_options.h"
 #include "client/commands/health_command.h"
 #include "tests/client/default_client_flags.h"
 #include "tests/client/fake_server.h"
@@ -21,9 +20,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(ConnectionOptionsFromFlagsTest, Defaults) {
+// The flags' defaults, through the options they fill.
+TEST(ResolveConnectionOptionsTest, DefaultsOfTheFlags) {
   testing::DefaultClientFlags defaults;
-  absl::StatusOr<ConnectionOptions> options = ConnectionOptionsFromFlags();
+  absl::StatusOr<ConnectionOptions> options =
+      ResolveConnectionOptions(ConnectionSettingsFromFlags());
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->target, "localhost:50051");
   EXPECT_FALSE(options->use_tls);
@@ -31,16 +32,16 @@ TEST(ConnectionOptionsFromFlagsTest, Defaults) {
   EXPECT_EQ(options->max_response_bytes, 1024 << 20);
 }
 
-TEST(ConnectionOptionsFromFlagsTest, TlsFilesAreRead) {
-  testing::DefaultClientFlags defaults;
+TEST(ResolveConnectionOptionsTest, TlsFilesAreRead) {
   const std::string dir = itaclip::testing::ScratchDir();
   std::ofstream(dir + "/ca.pem") << "CA PEM";
   std::ofstream(dir + "/cert.pem") << "CERT PEM";
   std::ofstream(dir + "/key.pem") << "KEY PEM";
-  absl::SetFlag(&FLAGS_tls_ca, dir + "/ca.pem");
-  absl::SetFlag(&FLAGS_tls_client_cert, dir + "/cert.pem");
-  absl::SetFlag(&FLAGS_tls_client_key, dir + "/key.pem");
-  absl::StatusOr<ConnectionOptions> options = ConnectionOptionsFromFlags();
+  ConnectionSettings settings;
+  settings.tls_ca = dir + "/ca.pem";
+  settings.tls_client_cert = dir + "/cert.pem";
+  settings.tls_client_key = dir + "/key.pem";
+  absl::StatusOr<ConnectionOptions> options = ResolveConnectionOptions(settings);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_TRUE(options->use_tls);
   EXPECT_EQ(options->tls_ca_pem, "CA PEM");
@@ -48,29 +49,30 @@ TEST(ConnectionOptionsFromFlagsTest, TlsFilesAreRead) {
   EXPECT_EQ(options->tls_private_key_pem, "KEY PEM");
 }
 
-TEST(ConnectionOptionsFromFlagsTest, Refusals) {
-  testing::DefaultClientFlags defaults;
-  absl::SetFlag(&FLAGS_tls_client_cert, "cert.pem");
-  EXPECT_THAT(ConnectionOptionsFromFlags().status().message(), HasSubstr("go together"));
-  absl::SetFlag(&FLAGS_tls_client_key, "key.pem");
-  EXPECT_THAT(ConnectionOptionsFromFlags().status().message(), HasSubstr("needs --tls_ca"));
-  absl::SetFlag(&FLAGS_tls_ca, "/nonexistent/ca.pem");
-  EXPECT_EQ(ConnectionOptionsFromFlags().status().code(), absl::StatusCode::kNotFound);
-  absl::SetFlag(&FLAGS_tls_ca, "");
-  absl::SetFlag(&FLAGS_tls_client_cert, "");
-  absl::SetFlag(&FLAGS_tls_client_key, "");
+TEST(ResolveConnectionOptionsTest, Refusals) {
+  ConnectionSettings settings;
+  settings.tls_client_cert = "cert.pem";
+  EXPECT_THAT(ResolveConnectionOptions(settings).status().message(), HasSubstr("go together"));
+  settings.tls_client_key = "key.pem";
+  EXPECT_THAT(ResolveConnectionOptions(settings).status().message(), HasSubstr("needs --tls_ca"));
+  settings.tls_ca = "/nonexistent/ca.pem";
+  EXPECT_EQ(ResolveConnectionOptions(settings).status().code(), absl::StatusCode::kNotFound);
+  settings.tls_ca = "";
+  settings.tls_client_cert = "";
+  settings.tls_client_key = "";
 
   for (const double timeout : {0.0, -1.0, std::nan(""), HUGE_VAL}) {
-    absl::SetFlag(&FLAGS_timeout_s, timeout);
-    EXPECT_THAT(ConnectionOptionsFromFlags().status().message(), HasSubstr("--timeout_s"))
+    settings.timeout_s = timeout;
+    EXPECT_THAT(ResolveConnectionOptions(settings).status().message(), HasSubstr("--timeout_s"))
         << timeout;
   }
-  absl::SetFlag(&FLAGS_timeout_s, 5);
-  absl::SetFlag(&FLAGS_max_response_mb, 2048);
-  EXPECT_THAT(ConnectionOptionsFromFlags().status().message(), HasSubstr("[1, 2047]"));
-  absl::SetFlag(&FLAGS_max_response_mb, 16);
-  absl::SetFlag(&FLAGS_server, "");
-  EXPECT_THAT(ConnectionOptionsFromFlags().status().message(), HasSubstr("--server is empty"));
+  settings.timeout_s = 5;
+  settings.max_response_mb = 2048;
+  EXPECT_THAT(ResolveConnectionOptions(settings).status().message(), HasSubstr("[1, 2047]"));
+  settings.max_response_mb = 16;
+  settings.server = "";
+  EXPECT_THAT(ResolveConnectionOptions(settings).status().message(),
+              HasSubstr("--server is empty"));
 }
 
 TEST(ChannelFactoryTest, CallContextHasTheDeadline) {

@@ -10,15 +10,12 @@
 #include <opencv2/imgcodecs.hpp>
 #include <sstream>
 
-#include "absl/flags/flag.h"
-#include "client/commands/command_flags.h"
 #include "client/commands/health_command.h"
 #include "client/commands/loadgen_command.h"
 #include "client/commands/remote_segment_command.h"
 #include "client/commands/segment_command.h"
 #include "client/commands/vocabulary_commands.h"
 #include "client/loadgen/load_runner.h"
-#include "tests/client/default_client_flags.h"
 #include "tests/client/fake_server.h"
 #include "tests/testing/test_paths.h"
 
@@ -38,28 +35,37 @@ std::string ReadAll(const std::string& path) {
 class RemoteCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::SetFlag(&FLAGS_server, server_.address());
-    absl::SetFlag(&FLAGS_quiet, true);
+    connection_.server = server_.address();
     dir_ = itaclip::testing::ScratchDir();
   }
-  testing::DefaultClientFlags defaults_;
+  // `itaclip segment --quiet` without --model, at the fake server.
+  SegmentOptions QuietSegmentOptions() const {
+    SegmentOptions options;
+    options.connection = connection_;
+    options.quiet = true;
+    return options;
+  }
   testing::FakeServer server_;
+  ConnectionSettings connection_;
   std::string dir_;
 };
 
 TEST_F(RemoteCommandsTest, HealthSucceedsOnlyWhenServing) {
-  EXPECT_TRUE(RunHealthCommand().ok());
-  absl::SetFlag(&FLAGS_service, "down");
-  const absl::Status down = RunHealthCommand();
+  HealthOptions options;
+  options.connection = connection_;
+  EXPECT_TRUE(RunHealthCommand(options).ok());
+  options.service = "down";
+  const absl::Status down = RunHealthCommand(options);
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(down.message(), HasSubstr("is NOT_SERVING"));
-  absl::SetFlag(&FLAGS_service, "other");
-  EXPECT_THAT(RunHealthCommand().message(), HasSubstr("NOT_FOUND: unknown service"));
+  options.service = "other";
+  EXPECT_THAT(RunHealthCommand(options).message(), HasSubstr("NOT_FOUND: unknown service"));
 }
 
 TEST_F(RemoteCommandsTest, HealthOfAServerThatIsNotThereIsUnavailable) {
-  absl::SetFlag(&FLAGS_server, "localhost:1");
-  const absl::Status status = RunHealthCommand();
+  HealthOptions options;
+  options.connection.server = "localhost:1";
+  const absl::Status status = RunHealthCommand(options);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(status.message(), HasSubstr("UNAVAILABLE: "));
 }
@@ -72,11 +78,14 @@ TEST_F(RemoteCommandsTest, RegisterSendsTheVocabularyAndPrintsOnlyTheId) {
     response->set_num_queries(4);
     return grpc::Status::OK;
   };
-  absl::SetFlag(&FLAGS_class_names, "background; car, automobile; sky");
-  absl::SetFlag(&FLAGS_background_first, true);
-  absl::SetFlag(&FLAGS_display_name, "street");
+  RegisterOptions options;
+  options.connection = connection_;
+  options.quiet = true;
+  options.vocabulary.class_names = "background; car, automobile; sky";
+  options.vocabulary.background_first = true;
+  options.display_name = "street";
   ::testing::internal::CaptureStdout();
-  const absl::Status status = RunRegisterCommand();
+  const absl::Status status = RunRegisterCommand(options);
   const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(out, "vocab-42\n");
@@ -92,14 +101,18 @@ TEST_F(RemoteCommandsTest, ServerErrorsKeepTheirCodeAndMessage) {
                                           v1::RegisterClassesResponse*) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "class 2 has an empty name");
   };
-  absl::SetFlag(&FLAGS_class_names, "cat");
-  const absl::Status status = RunRegisterCommand();
+  RegisterOptions options;
+  options.connection = connection_;
+  options.vocabulary.class_names = "cat";
+  const absl::Status status = RunRegisterCommand(options);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "INVALID_ARGUMENT: class 2 has an empty name");
 }
 
 TEST_F(RemoteCommandsTest, DeleteNeedsAnId) {
-  EXPECT_THAT(RunDeleteCommand().message(), HasSubstr("--vocabulary ID is required"));
+  DeleteOptions options;
+  options.connection = connection_;
+  EXPECT_THAT(RunDeleteCommand(options).message(), HasSubstr("--vocabulary ID is required"));
 }
 
 TEST(FormatVocabularyTest, TabSeparatedLines) {
@@ -149,17 +162,18 @@ TEST_F(RemoteCommandsTest, SegmentWritesLabelsScoresAndOverlay) {
   server_.segmentation().on_segment = AnswerSegment;
   const std::string image_path = dir_ + "/image.png";
   ASSERT_TRUE(cv::imwrite(image_path, cv::Mat(2, 3, CV_8UC3, cv::Scalar(10, 20, 30))));
-  absl::SetFlag(&FLAGS_image, image_path);
-  absl::SetFlag(&FLAGS_vocabulary, "vocab-42");
-  absl::SetFlag(&FLAGS_preset, "voc21");
-  absl::SetFlag(&FLAGS_set, std::vector<std::string>{"prob_thd=0.2"});
-  absl::SetFlag(&FLAGS_raw_labels, true);
-  absl::SetFlag(&FLAGS_out, dir_ + "/labels.png");
-  absl::SetFlag(&FLAGS_scores, dir_ + "/scores.npy");
-  absl::SetFlag(&FLAGS_overlay, dir_ + "/overlay.png");
+  SegmentOptions options = QuietSegmentOptions();
+  options.request.image = image_path;
+  options.request.vocabulary_id = "vocab-42";
+  options.request.preset = "voc21";
+  options.request.overrides = {"prob_thd=0.2"};
+  options.request.raw_labels = true;
+  options.outputs.out = dir_ + "/labels.png";
+  options.outputs.scores = dir_ + "/scores.npy";
+  options.outputs.overlay = dir_ + "/overlay.png";
 
   // No --model: `segment` goes to the server.
-  const absl::Status status = RunSegmentCommand();
+  const absl::Status status = RunSegmentCommand(options);
   ASSERT_TRUE(status.ok()) << status;
 
   const v1::SegmentRequest sent = server_.segmentation().last_segment_request();
@@ -208,10 +222,11 @@ TEST_F(RemoteCommandsTest, PngLabelsAreWrittenAsReceived) {
     return grpc::Status::OK;
   };
   std::ofstream(dir_ + "/image.jpg") << "bytes";
-  absl::SetFlag(&FLAGS_image, dir_ + "/image.jpg");
-  absl::SetFlag(&FLAGS_class_names, "a;b");
-  absl::SetFlag(&FLAGS_out, dir_ + "/labels.png");
-  ASSERT_TRUE(RunRemoteSegmentCommand().ok());
+  SegmentOptions options = QuietSegmentOptions();
+  options.request.image = dir_ + "/image.jpg";
+  options.request.vocabulary.class_names = "a;b";
+  options.outputs.out = dir_ + "/labels.png";
+  ASSERT_TRUE(RunRemoteSegmentCommand(options).ok());
   EXPECT_EQ(ReadAll(dir_ + "/labels.png"), png_bytes);
   EXPECT_EQ(server_.segmentation().last_segment_request().inline_vocabulary().classes_size(), 2);
 }
@@ -226,15 +241,16 @@ TEST_F(RemoteCommandsTest, MalformedAnswerIsAnErrorAndNothingIsWritten) {
     return grpc::Status::OK;
   };
   std::ofstream(dir_ + "/image.jpg") << "bytes";
-  absl::SetFlag(&FLAGS_image, dir_ + "/image.jpg");
-  absl::SetFlag(&FLAGS_vocabulary, "v");
-  absl::SetFlag(&FLAGS_out, dir_ + "/labels.png");
-  EXPECT_THAT(RunRemoteSegmentCommand().message(), HasSubstr("holds 3 bytes, not 6"));
+  SegmentOptions options = QuietSegmentOptions();
+  options.request.image = dir_ + "/image.jpg";
+  options.request.vocabulary_id = "v";
+  options.outputs.out = dir_ + "/labels.png";
+  EXPECT_THAT(RunRemoteSegmentCommand(options).message(), HasSubstr("holds 3 bytes, not 6"));
   EXPECT_FALSE(std::ifstream(dir_ + "/labels.png").good());
 }
 
 TEST_F(RemoteCommandsTest, SegmentNeedsOut) {
-  EXPECT_THAT(RunSegmentCommand().message(), HasSubstr("--out is required"));
+  EXPECT_THAT(RunSegmentCommand(QuietSegmentOptions()).message(), HasSubstr("--out is required"));
 }
 
 TEST(LoadPlanTest, ExactlyOneStopCondition) {

@@ -1,4 +1,5 @@
-// The SegmentRequest built from the flags: overrides, score format, image and vocabulary choice.
+// The SegmentRequest built from the command line's options: overrides, score format, image and
+// vocabulary choice.
 #include "client/commands/segment_request.h"
 
 #include <gmock/gmock.h>
@@ -6,9 +7,6 @@
 
 #include <fstream>
 
-#include "absl/flags/flag.h"
-#include "client/commands/command_flags.h"
-#include "tests/client/default_client_flags.h"
 #include "tests/testing/test_paths.h"
 
 namespace itaclip::client {
@@ -48,23 +46,23 @@ TEST(ParseScoreFormatTest, TwoNamesOnly) {
   EXPECT_EQ(ParseScoreFormat("fp16").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-class SegmentRequestFromFlagsTest : public ::testing::Test {
+class SegmentRequestFromTest : public ::testing::Test {
  protected:
   void SetUp() override {
     image_ = itaclip::testing::ScratchDir() + "/image.jpg";
     // The request carries the file's bytes untouched: they need not be a valid image here.
     std::ofstream(image_, std::ios::binary) << std::string("\xff\xd8\x00jpeg", 7);
-    absl::SetFlag(&FLAGS_image, image_);
+    options_.image = image_;
   }
-  testing::DefaultClientFlags defaults_;
+  SegmentRequestOptions options_;
   std::string image_;
 };
 
-TEST_F(SegmentRequestFromFlagsTest, RegisteredVocabulary) {
-  absl::SetFlag(&FLAGS_vocabulary, "v-123");
-  absl::SetFlag(&FLAGS_preset, "context60");
-  absl::SetFlag(&FLAGS_set, std::vector<std::string>{"prob_thd=0.1"});
-  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFromFlags(/*want_scores=*/true);
+TEST_F(SegmentRequestFromTest, RegisteredVocabulary) {
+  options_.vocabulary_id = "v-123";
+  options_.preset = "context60";
+  options_.overrides = {"prob_thd=0.1"};
+  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFrom(options_, /*want_scores=*/true);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->encoded_image(), std::string("\xff\xd8\x00jpeg", 7));
   EXPECT_EQ(request->vocabulary_id(), "v-123");
@@ -74,11 +72,11 @@ TEST_F(SegmentRequestFromFlagsTest, RegisteredVocabulary) {
   EXPECT_EQ(request->score_format(), v1::SCORE_FORMAT_FLOAT16);
 }
 
-TEST_F(SegmentRequestFromFlagsTest, InlineVocabularyRawLabelsNoScores) {
-  absl::SetFlag(&FLAGS_class_names, "cat;dog, puppy");
-  absl::SetFlag(&FLAGS_raw_labels, true);
-  absl::SetFlag(&FLAGS_score_format, "float32");
-  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFromFlags(/*want_scores=*/false);
+TEST_F(SegmentRequestFromTest, InlineVocabularyRawLabelsNoScores) {
+  options_.vocabulary.class_names = "cat;dog, puppy";
+  options_.raw_labels = true;
+  options_.score_format = "float32";
+  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFrom(options_, /*want_scores=*/false);
   ASSERT_TRUE(request.ok()) << request.status();
   ASSERT_TRUE(request->has_inline_vocabulary());
   ASSERT_EQ(request->inline_vocabulary().classes_size(), 2);
@@ -88,31 +86,32 @@ TEST_F(SegmentRequestFromFlagsTest, InlineVocabularyRawLabelsNoScores) {
   EXPECT_EQ(request->score_format(), v1::SCORE_FORMAT_NONE);
 }
 
-TEST_F(SegmentRequestFromFlagsTest, VocabularyMustBeOneOrTheOther) {
-  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(),
+TEST_F(SegmentRequestFromTest, VocabularyMustBeOneOrTheOther) {
+  EXPECT_THAT(SegmentRequestFrom(options_, false).status().message(),
               HasSubstr("--vocabulary ID, --classes FILE or --class_names LIST is required"));
-  absl::SetFlag(&FLAGS_vocabulary, "v-123");
-  absl::SetFlag(&FLAGS_class_names, "cat");
-  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("not both"));
+  options_.vocabulary_id = "v-123";
+  options_.vocabulary.class_names = "cat";
+  EXPECT_THAT(SegmentRequestFrom(options_, false).status().message(), HasSubstr("not both"));
 }
 
-TEST_F(SegmentRequestFromFlagsTest, ImageProblems) {
-  absl::SetFlag(&FLAGS_vocabulary, "v-123");
-  absl::SetFlag(&FLAGS_image, "");
-  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("--image is required"));
-  absl::SetFlag(&FLAGS_image, image_ + ".missing");
-  EXPECT_EQ(SegmentRequestFromFlags(false).status().code(), absl::StatusCode::kNotFound);
+TEST_F(SegmentRequestFromTest, ImageProblems) {
+  options_.vocabulary_id = "v-123";
+  options_.image = "";
+  EXPECT_THAT(SegmentRequestFrom(options_, false).status().message(),
+              HasSubstr("--image is required"));
+  options_.image = image_ + ".missing";
+  EXPECT_EQ(SegmentRequestFrom(options_, false).status().code(), absl::StatusCode::kNotFound);
   std::ofstream(image_, std::ios::trunc);
-  absl::SetFlag(&FLAGS_image, image_);
-  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(), HasSubstr("is empty"));
+  options_.image = image_;
+  EXPECT_THAT(SegmentRequestFrom(options_, false).status().message(), HasSubstr("is empty"));
 }
 
-TEST_F(SegmentRequestFromFlagsTest, RawImageSizeSendsTheBytesAsBgrPixels) {
-  absl::SetFlag(&FLAGS_vocabulary, "v-123");
+TEST_F(SegmentRequestFromTest, RawImageSizeSendsTheBytesAsBgrPixels) {
+  options_.vocabulary_id = "v-123";
   const std::string pixels = "abcdefghijklmnopqr";  // 3 x 2 pixels x 3 bytes
   std::ofstream(image_, std::ios::binary | std::ios::trunc) << pixels;
-  absl::SetFlag(&FLAGS_raw_image_size, "3x2");
-  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFromFlags(false);
+  options_.raw_image_size = "3x2";
+  absl::StatusOr<v1::SegmentRequest> request = SegmentRequestFrom(options_, false);
   ASSERT_TRUE(request.ok()) << request.status();
   ASSERT_TRUE(request->has_raw_image());
   EXPECT_FALSE(request->has_encoded_image());
@@ -121,22 +120,22 @@ TEST_F(SegmentRequestFromFlagsTest, RawImageSizeSendsTheBytesAsBgrPixels) {
   EXPECT_EQ(request->raw_image().format(), v1::RawImage::BGR);
   EXPECT_EQ(request->raw_image().pixels(), pixels);
   // The byte count must be exactly width x height x 3.
-  absl::SetFlag(&FLAGS_raw_image_size, "2x2");
-  EXPECT_THAT(SegmentRequestFromFlags(false).status().message(),
+  options_.raw_image_size = "2x2";
+  EXPECT_THAT(SegmentRequestFrom(options_, false).status().message(),
               HasSubstr("has 18 bytes; 2x2 BGR pixels are 12"));
   for (const char* bad : {"3", "3x", "x2", "0x6", "3x-2", "axb", "3x2x1"}) {
-    absl::SetFlag(&FLAGS_raw_image_size, bad);
-    const absl::Status status = SegmentRequestFromFlags(false).status();
+    options_.raw_image_size = bad;
+    const absl::Status status = SegmentRequestFrom(options_, false).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(status.message(), HasSubstr("--raw_image_size must be WIDTHxHEIGHT")) << bad;
   }
 }
 
-TEST_F(SegmentRequestFromFlagsTest, BadScoreFormatOnlyMattersWithScores) {
-  absl::SetFlag(&FLAGS_vocabulary, "v-123");
-  absl::SetFlag(&FLAGS_score_format, "int8");
-  EXPECT_TRUE(SegmentRequestFromFlags(false).ok());
-  EXPECT_EQ(SegmentRequestFromFlags(true).status().code(), absl::StatusCode::kInvalidArgument);
+TEST_F(SegmentRequestFromTest, BadScoreFormatOnlyMattersWithScores) {
+  options_.vocabulary_id = "v-123";
+  options_.score_format = "int8";
+  EXPECT_TRUE(SegmentRequestFrom(options_, false).ok());
+  EXPECT_EQ(SegmentRequestFrom(options_, true).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The vocabulary a command sends: the inline --class_names syntax, and the definition built from
-// class and description files (the offline command's formats) and the text-side flags.
+// class and description files (the offline command's formats) and the text-side options.
 #include "client/commands/vocabulary_input.h"
 
 #include <gmock/gmock.h>
@@ -7,9 +7,6 @@
 
 #include <fstream>
 
-#include "absl/flags/flag.h"
-#include "client/commands/command_flags.h"
-#include "tests/client/default_client_flags.h"
 #include "tests/testing/test_paths.h"
 
 namespace itaclip::client {
@@ -81,8 +78,8 @@ TEST(ToVocabularyDefinitionTest, CopiesClassesAndLeavesTheWeightUnsetWhenAbsent)
   EXPECT_EQ(ToVocabularyDefinition(spec, 0.25).text_params().description_weight(), 0.25);
 }
 
-TEST(VocabularyDefinitionFromFlagsTest, ClassFileWithDescriptionsAndBackground) {
-  testing::DefaultClientFlags defaults;
+TEST(VocabularyDefinitionFromTest, ClassFileWithDescriptionsAndBackground) {
+  VocabularyOptions options;
   // The class-file format of the offline command: ", " between names, a line per class; the
   // description file has no line for the background class.
   const std::string dir = itaclip::testing::ScratchDir();
@@ -90,12 +87,12 @@ TEST(VocabularyDefinitionFromFlagsTest, ClassFileWithDescriptionsAndBackground) 
   const std::string descriptions = dir + "/descriptions.txt";
   std::ofstream(classes) << "background\ncar, automobile\nsky\n";
   std::ofstream(descriptions) << "car >=a road vehicle\nsky >=the air above\n";
-  absl::SetFlag(&FLAGS_classes, classes);
-  absl::SetFlag(&FLAGS_descriptions, descriptions);
-  absl::SetFlag(&FLAGS_background_first, true);
-  absl::SetFlag(&FLAGS_description_weight, 0.1);
+  options.classes_file = classes;
+  options.descriptions_file = descriptions;
+  options.background_first = true;
+  options.description_weight = 0.1;
 
-  absl::StatusOr<v1::VocabularyDefinition> definition = VocabularyDefinitionFromFlags();
+  absl::StatusOr<v1::VocabularyDefinition> definition = VocabularyDefinitionFrom(options);
   ASSERT_TRUE(definition.ok()) << definition.status();
   ASSERT_EQ(definition->classes_size(), 3);
   EXPECT_THAT(definition->classes(0).names(), ElementsAre("background"));
@@ -107,12 +104,12 @@ TEST(VocabularyDefinitionFromFlagsTest, ClassFileWithDescriptionsAndBackground) 
   EXPECT_EQ(definition->text_params().description_weight(), 0.1);
 }
 
-TEST(VocabularyDefinitionFromFlagsTest, InlineNamesTakeADescriptionFileToo) {
-  testing::DefaultClientFlags defaults;
-  absl::SetFlag(&FLAGS_class_names, "car, automobile; sky");
-  absl::SetFlag(&FLAGS_descriptions,
-                WriteFile("descriptions.txt", "car >=a road vehicle\nsky >=the air above\n"));
-  absl::StatusOr<v1::VocabularyDefinition> definition = VocabularyDefinitionFromFlags();
+TEST(VocabularyDefinitionFromTest, InlineNamesTakeADescriptionFileToo) {
+  VocabularyOptions options;
+  options.class_names = "car, automobile; sky";
+  options.descriptions_file =
+      WriteFile("descriptions.txt", "car >=a road vehicle\nsky >=the air above\n");
+  absl::StatusOr<v1::VocabularyDefinition> definition = VocabularyDefinitionFrom(options);
   ASSERT_TRUE(definition.ok()) << definition.status();
   ASSERT_EQ(definition->classes_size(), 2);
   EXPECT_THAT(definition->classes(0).names(), ElementsAre("car", "automobile"));
@@ -122,43 +119,43 @@ TEST(VocabularyDefinitionFromFlagsTest, InlineNamesTakeADescriptionFileToo) {
   EXPECT_FALSE(definition->text_params().has_description_weight());
 }
 
-TEST(VocabularyDefinitionFromFlagsTest, DescriptionOfTheWrongClassNamesTheFile) {
-  testing::DefaultClientFlags defaults;
-  absl::SetFlag(&FLAGS_class_names, "car;sky");
+TEST(VocabularyDefinitionFromTest, DescriptionOfTheWrongClassNamesTheFile) {
+  VocabularyOptions options;
+  options.class_names = "car;sky";
   const std::string path = WriteFile("descriptions.txt", "car >=a vehicle\ntree >=a plant\n");
-  absl::SetFlag(&FLAGS_descriptions, path);
-  const absl::Status status = VocabularyDefinitionFromFlags().status();
+  options.descriptions_file = path;
+  const absl::Status status = VocabularyDefinitionFrom(options).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr(path + ": description file line 2"));
 }
 
-TEST(VocabularyDefinitionFromFlagsTest, ExactlyOneSourceOfClasses) {
-  testing::DefaultClientFlags defaults;
-  EXPECT_THAT(VocabularyDefinitionFromFlags().status().message(),
+TEST(VocabularyDefinitionFromTest, ExactlyOneSourceOfClasses) {
+  VocabularyOptions options;
+  EXPECT_THAT(VocabularyDefinitionFrom(options).status().message(),
               HasSubstr("--classes FILE or --class_names LIST is required"));
-  EXPECT_FALSE(HasVocabularyFlags());
-  absl::SetFlag(&FLAGS_class_names, "cat");
-  EXPECT_TRUE(HasVocabularyFlags());
-  absl::SetFlag(&FLAGS_classes, "classes.txt");
-  EXPECT_THAT(VocabularyDefinitionFromFlags().status().message(), HasSubstr("not both"));
+  EXPECT_FALSE(options.has_classes());
+  options.class_names = "cat";
+  EXPECT_TRUE(options.has_classes());
+  options.classes_file = "classes.txt";
+  EXPECT_THAT(VocabularyDefinitionFrom(options).status().message(), HasSubstr("not both"));
 }
 
-TEST(VocabularyDefinitionFromFlagsTest, MissingFilesAreNotFound) {
-  testing::DefaultClientFlags defaults;
-  absl::SetFlag(&FLAGS_classes, "/nonexistent/classes.txt");
-  EXPECT_EQ(VocabularyDefinitionFromFlags().status().code(), absl::StatusCode::kNotFound);
-  absl::SetFlag(&FLAGS_classes, "");
-  absl::SetFlag(&FLAGS_class_names, "cat");
-  absl::SetFlag(&FLAGS_descriptions, "/nonexistent/descriptions.txt");
-  const absl::Status status = VocabularyDefinitionFromFlags().status();
+TEST(VocabularyDefinitionFromTest, MissingFilesAreNotFound) {
+  VocabularyOptions options;
+  options.classes_file = "/nonexistent/classes.txt";
+  EXPECT_EQ(VocabularyDefinitionFrom(options).status().code(), absl::StatusCode::kNotFound);
+  options.classes_file = "";
+  options.class_names = "cat";
+  options.descriptions_file = "/nonexistent/descriptions.txt";
+  const absl::Status status = VocabularyDefinitionFrom(options).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(status.message(), HasSubstr("/nonexistent/descriptions.txt"));
 }
 
-TEST(VocabularyDefinitionFromFlagsTest, BadInlineListNamesTheFlag) {
-  testing::DefaultClientFlags defaults;
-  absl::SetFlag(&FLAGS_class_names, "cat;;dog");
-  EXPECT_THAT(VocabularyDefinitionFromFlags().status().message(),
+TEST(VocabularyDefinitionFromTest, BadInlineListNamesTheFlag) {
+  VocabularyOptions options;
+  options.class_names = "cat;;dog";
+  EXPECT_THAT(VocabularyDefinitionFrom(options).status().message(),
               HasSubstr("--class_names: class 2 is empty"));
 }
 
