@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -415,6 +416,35 @@ def main():
                 out.stdout[:200])
     finally:
         b.kill()
+
+    # Server D: a drain ends the HTTP calls still running when its grace is over (HTTP has no
+    # cancellation of its own: the server cancels them), and the process exits 0.
+    d = e2e_server.Server(binary, checkpoint, bpe, os.path.join(work, "d.log"),
+                          ["--skip_warmup", "true", "--drain_grace_seconds", "1", "--workers", "1"])
+    try:
+        d.wait_listening()
+        api = Http(d.http_port)
+        deadline = time.monotonic() + 60
+        while api.call("GET", "/v1/health")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # A 1,000-class registration (80,000 prompts): far longer than the grace on the tiny model;
+        # only the server's cancel stops its build between batches of prompts.
+        slow = {"vocabulary": {"classes": [{"names": ["object %d" % i]} for i in range(1000)]}}
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(api.call, "POST", "/v1/vocabularies", slow)
+            time.sleep(1.0)  # admitted and under way
+            signalled = time.monotonic()
+            d.process.send_signal(signal.SIGTERM)
+            status, _, body = answer.result(timeout=60)
+            answered_s = time.monotonic() - signalled
+        code = d.process.wait(timeout=60)
+        c.check("drain: the HTTP registration in progress is cancelled after the grace (499 "
+                "CANCELLED) in %.1f s" % answered_s,
+                status == 499 and body["error"]["status"] == "CANCELLED" and answered_s < 15,
+                (status, str(body)[:300], answered_s))
+        c.check("drain: the server exits 0", code == 0, code)
+    finally:
+        d.kill()
 
     # Server C: still loading (its BPE file a FIFO nobody writes): 503.
     fifo = os.path.join(work, "bpe.fifo")
