@@ -1,13 +1,36 @@
 #include "server/api/api_call.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/observability/log.h"
 #include "server/observability/server_metrics.h"
 
 namespace itaclip::server {
+
+CallContext NewCallContext(const char* method, const char* transport, std::string peer,
+                           std::string request_id, ServerMetrics* metrics,
+                           absl::Duration max_duration, std::optional<absl::Time> client_deadline) {
+  CallContext call;
+  call.method = method;
+  call.transport = transport;
+  call.peer = std::move(peer);
+  call.request_id = std::move(request_id);
+  call.received = absl::Now();
+  call.metrics = metrics;
+  const absl::Time server_limit = call.received + max_duration;
+  if (client_deadline.has_value() && *client_deadline <= server_limit) {
+    call.cancel = std::make_shared<CancelToken>(*client_deadline);
+  } else {
+    call.cancel = std::make_shared<CancelToken>(
+        server_limit, absl::StrCat("the server's max_request_seconds, ",
+                                   absl::ToDoubleSeconds(max_duration), " s"));
+  }
+  return call;
+}
 
 void ApiCall::Finish(const absl::Status& requested) {
   absl::Status status = requested;

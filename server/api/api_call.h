@@ -8,6 +8,7 @@
 #define ITACLIP_SERVER_API_API_CALL_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -28,6 +29,14 @@ struct CallContext {
   std::shared_ptr<CancelToken> cancel;  // the deadline, the client's cancel, the drain
   ServerMetrics* metrics = nullptr;     // may be null
 };
+
+// A call's context as it arrives, received now. Its work stops at `client_deadline` (when the
+// transport carries one) or `max_duration` after it arrived (the server's max_request_seconds),
+// whichever comes first.
+CallContext NewCallContext(const char* method, const char* transport, std::string peer,
+                           std::string request_id, ServerMetrics* metrics,
+                           absl::Duration max_duration,
+                           std::optional<absl::Time> client_deadline = std::nullopt);
 
 class ApiCall {
  public:

@@ -1,9 +1,7 @@
 #include "server/grpc/rpc_call.h"
 
 #include <chrono>
-#include <memory>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/observability/request_id.h"
 
@@ -11,24 +9,15 @@ namespace itaclip::server {
 
 CallContext GrpcCallContext(grpc::CallbackServerContext* context, const char* method,
                             ServerMetrics* metrics, absl::Duration max_duration) {
-  CallContext call;
-  call.method = method;
-  call.transport = "grpc";
-  call.peer = context->peer();
-  call.request_id = RequestIdFromMetadata(context->client_metadata());
-  call.received = absl::Now();
-  call.metrics = metrics;
-  // The client's deadline, or the server's limit when the client sets none or a later one.
+  // gRPC's "no deadline" is the end of time.
   const std::chrono::system_clock::time_point client = context->deadline();
-  const absl::Time server_limit = call.received + max_duration;
-  if (client != std::chrono::system_clock::time_point::max() &&
-      absl::FromChrono(client) <= server_limit) {
-    call.cancel = std::make_shared<CancelToken>(absl::FromChrono(client));
-  } else {
-    call.cancel = std::make_shared<CancelToken>(
-        server_limit, absl::StrCat("the server's max_request_seconds, ",
-                                   absl::ToDoubleSeconds(max_duration), " s"));
+  std::optional<absl::Time> client_deadline;
+  if (client != std::chrono::system_clock::time_point::max()) {
+    client_deadline = absl::FromChrono(client);
   }
+  CallContext call = NewCallContext(method, "grpc", context->peer(),
+                                    RequestIdFromMetadata(context->client_metadata()), metrics,
+                                    max_duration, client_deadline);
   context->AddInitialMetadata("x-request-id", call.request_id);
   return call;
 }

@@ -15,7 +15,6 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
 #include "itaclip/v1/http_api.pb.h"
 #include "server/api/api_call.h"
 #include "server/http/http_status.h"
@@ -143,7 +142,6 @@ class HttpRoutes {
       return FromJson(http_request.body, max_bytes, &request);
     };
   }
-  CallContext NewCallContext(const httplib::Request& request, const char* method) const;
   void ListPresets(UnaryCall<v1::HttpListPresetsRequest, v1::HttpPresetsResponse>* call) const;
   void GetPresetVocabulary(
       UnaryCall<v1::HttpPresetVocabularyRequest, v1::VocabularyDefinition>* call) const;
@@ -157,26 +155,15 @@ class HttpRoutes {
   ServerMetrics* const metrics_;
 };
 
-CallContext HttpRoutes::NewCallContext(const httplib::Request& request, const char* method) const {
-  CallContext call;
-  call.method = method;
-  call.transport = "http";
-  call.peer = absl::StrCat(request.remote_addr, ":", request.remote_port);
-  call.request_id = RequestIdOrNew(Header(request, "X-Request-Id"));
-  call.received = absl::Now();
-  call.metrics = metrics_;
-  const double max_seconds = api_->limits().max_request_seconds;
-  call.cancel = std::make_shared<CancelToken>(
-      call.received + absl::Seconds(max_seconds),
-      absl::StrCat("the server's max_request_seconds, ", max_seconds, " s"));
-  return call;
-}
-
 template <typename Request, typename Response>
 void HttpRoutes::Serve(const httplib::Request& http_request, httplib::Response& http_response,
                        const char* method, const std::function<absl::Status(Request&)>& fill,
                        const std::function<void(UnaryCall<Request, Response>*)>& handler) const {
-  HttpCall<Request, Response> call(NewCallContext(http_request, method));
+  // HTTP carries no deadline of its own: the server's max_request_seconds bounds the call.
+  HttpCall<Request, Response> call(NewCallContext(
+      method, "http", absl::StrCat(http_request.remote_addr, ":", http_request.remote_port),
+      RequestIdOrNew(Header(http_request, "X-Request-Id")), metrics_,
+      absl::Seconds(api_->limits().max_request_seconds)));
   CancelToken* const token = call.cancel().get();
   {
     absl::MutexLock lock(&calls_mu_);
