@@ -187,9 +187,8 @@ absl::Status CompareDevices(const cv::Mat& image, const text::VocabularySpec& vo
 absl::StatusOr<std::string> DescriptionsFor(const std::string& preset) {
   const std::string flag = absl::GetFlag(FLAGS_descriptions);
   if (flag.empty() || !std::filesystem::is_directory(flag)) return flag;
-  for (const char* suffix : {"_definitions.txt", "_synonyms.txt"}) {
-    const std::string path = absl::StrCat(flag, "/", preset, suffix);
-    if (std::filesystem::is_regular_file(path)) return path;
+  if (std::optional<std::string> path = pipeline::PublishedDescriptionFileIn(flag, preset)) {
+    return *path;
   }
   return absl::NotFoundError(absl::StrCat("--descriptions ", flag, " has no ", preset,
                                           "_definitions.txt or ", preset, "_synonyms.txt"));

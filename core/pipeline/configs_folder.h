@@ -3,6 +3,7 @@
 #ifndef ITACLIP_CORE_PIPELINE_CONFIGS_FOLDER_H_
 #define ITACLIP_CORE_PIPELINE_CONFIGS_FOLDER_H_
 
+#include <optional>
 #include <string>
 
 namespace itaclip::pipeline {
@@ -13,6 +14,11 @@ std::string PresetsDirIn(const std::string& configs_dir);
 std::string TemplatesFileIn(const std::string& configs_dir);
 // <configs_dir>/classes/NAME.txt: the class file of preset NAME's dataset.
 std::string ClassFileIn(const std::string& configs_dir, const std::string& preset);
+
+// In a folder of the published class descriptions (ITACLIP's llama_generated_texts/): preset
+// NAME's NAME_definitions.txt, else its NAME_synonyms.txt; nullopt when it holds neither.
+std::optional<std::string> PublishedDescriptionFileIn(const std::string& folder,
+                                                      const std::string& preset);
 
 }  // namespace itaclip::pipeline
 

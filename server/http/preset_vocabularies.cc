@@ -1,30 +1,24 @@
 #include "server/http/preset_vocabularies.h"
 
-#include <filesystem>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "core/pipeline/configs_folder.h"
 #include "core/text/class_file.h"
 
 namespace itaclip::server {
 namespace {
 
 std::string ClassFile(const PresetVocabularyFiles& files, const std::string& name) {
-  return (std::filesystem::path(files.configs_dir) / "classes" / (name + ".txt")).string();
+  return pipeline::ClassFileIn(files.configs_dir, name);
 }
 
 // The preset's description file, or "" when there is none.
 std::string DescriptionFile(const PresetVocabularyFiles& files, const std::string& name) {
   if (files.descriptions_dir.empty()) return "";
-  for (const char* kind : {"_definitions.txt", "_synonyms.txt"}) {
-    const std::filesystem::path path =
-        std::filesystem::path(files.descriptions_dir) / absl::StrCat(name, kind);
-    std::error_code error;
-    if (std::filesystem::is_regular_file(path, error)) return path.string();
-  }
-  return "";
+  return pipeline::PublishedDescriptionFileIn(files.descriptions_dir, name).value_or("");
 }
 
 }  // namespace
