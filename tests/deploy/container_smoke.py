@@ -122,20 +122,6 @@ class Container:
         run(PODMAN + ["rm", "-f", self.name])
 
 
-def metrics(port: int) -> Dict[str, float]:
-    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.rsplit(" ", 1)
-            samples[key] = float(value)
-    return samples
-
-
-def requests_total(samples: Dict[str, float], method: str, code: str = "OK") -> float:
-    return samples.get('itaclip_requests_total{code="%s",method="%s"}' % (code, method), 0)
-
-
 def wait_serving(client: str, address: str, timeout_s: float) -> bool:
     """`itaclip health` (the image's HEALTHCHECK command) until it says SERVING."""
     deadline = time.monotonic() + timeout_s
@@ -300,7 +286,8 @@ def main() -> int:
     server_args = ["--checkpoint", "/models/" + checkpoint_name,
                    "--bpe_vocabulary", "/models/" + os.path.basename(bpe),
                    "--listen", "127.0.0.1:0", "--metrics_listen", "127.0.0.1:0",
-                   "--http_listen", "127.0.0.1:0", "--store_dir", "/data", "--cpu_threads", "1", "--model_device", "cpu",
+                   "--http_listen", "127.0.0.1:0", "--store_dir", "/data", "--cpu_threads", "1",
+                   "--model_device", "cpu",
                    "--drain_grace_seconds", str(GRACE_S)]
     image_path = os.path.join(shared, "data", "voc-samples", args.sample)
     seg = Segmenter(args.client, shared, image_path, work)
@@ -366,9 +353,10 @@ def main() -> int:
                     diff < args.max_score_diff, diff)
 
         # --- (3) /metrics ----------------------------------------------------------------------
-        samples = metrics(first.metrics_port)
+        samples = e2e_server.metrics_samples(first.metrics_port)
         c.check("metrics: 1 RegisterClasses OK, 1 Segment OK, 1 image",
-                (requests_total(samples, "RegisterClasses"), requests_total(samples, "Segment"),
+                (e2e_server.requests_total(samples, "RegisterClasses"),
+                 e2e_server.requests_total(samples, "Segment"),
                  samples.get("itaclip_images_total")) == (1, 1, 1),
                 {k: v for k, v in samples.items()
                  if k.startswith(("itaclip_requests_total", "itaclip_images_total"))})
@@ -408,7 +396,8 @@ def main() -> int:
         slow = subprocess.Popen(seg.segment_cmd(second.address(), vid, "slow", SLOW),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
-        while metrics(second.metrics_port).get("itaclip_in_flight_requests", 0) < 1:
+        while e2e_server.metrics_samples(second.metrics_port).get(
+                "itaclip_in_flight_requests", 0) < 1:
             if time.monotonic() > deadline or slow.poll() is not None:
                 break
             time.sleep(0.02)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import grpc
 
@@ -176,6 +177,22 @@ def wait_serving(protos, channel, timeout_s=60):
             last = e.code()
         time.sleep(0.1)
     raise AssertionError("health not SERVING within %d s (last: %s)" % (timeout_s, last))
+
+
+def metrics_samples(port):
+    """The samples of the /metrics page on `port`: {'name{labels}': value}."""
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            samples[key] = float(value)
+    return samples
+
+
+def requests_total(samples, method, code="OK"):
+    """itaclip_requests_total of `method` and `code` in `samples` (0 when absent)."""
+    return samples.get('itaclip_requests_total{code="%s",method="%s"}' % (code, method), 0)
 
 
 class Checks:

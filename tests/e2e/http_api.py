@@ -20,14 +20,13 @@ import ssl
 import subprocess
 import sys
 import time
-import urllib.request
 
 import grpc
 from google.protobuf import json_format
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_server  # noqa: E402
-from e2e_server import SERVICE, unary  # noqa: E402
+from e2e_server import SERVICE, metrics_samples, requests_total, unary  # noqa: E402
 
 TOKEN = "http-test-token-5c1e"
 FAST = {"short_side": "224", "pamr_steps": "0"}
@@ -83,15 +82,6 @@ def certificates(work):
             (("ca", "ca.pem"), ("cert", "server.pem"), ("key", "server.key"))}
 
 
-def metric_value(page, name, labels):
-    for line in page.splitlines():
-        if line.startswith(name + "{"):
-            series, value = line.rsplit(" ", 1)
-            if all('%s="%s"' % pair in series for pair in labels.items()):
-                return float(value)
-    return 0.0
-
-
 def error_of(c, name, answer, http_status, grpc_status, message_part=None):
     status, headers, body = answer
     ok = (status == http_status and isinstance(body, dict) and "error" in body and
@@ -136,8 +126,7 @@ def main():
         grpc_segment = unary(channel, SERVICE, "Segment", svc.SegmentResponse)
         grpc_get = unary(channel, SERVICE, "GetVocabulary", svc.VocabularyInfo)
         grpc_info = unary(channel, SERVICE, "GetServerInfo", svc.ServerInfo)
-        metrics_url = "http://127.0.0.1:%d/metrics" % a.metrics_port
-        before = urllib.request.urlopen(metrics_url, timeout=10).read().decode()
+        before = metrics_samples(a.metrics_port)
 
         # --- Every route -------------------------------------------------------------------------
         status, _, body = api.call("GET", "/v1/health")
@@ -343,9 +332,8 @@ def main():
         c.check("the server closed the idle connections", closed)
 
         # --- Metrics count HTTP calls as gRPC calls ----------------------------------------------
-        after = urllib.request.urlopen(metrics_url, timeout=10).read().decode()
-        grown = {m: metric_value(after, "itaclip_requests_total", {"method": m, "code": k}) -
-                 metric_value(before, "itaclip_requests_total", {"method": m, "code": k})
+        after = metrics_samples(a.metrics_port)
+        grown = {m: requests_total(after, m, k) - requests_total(before, m, k)
                  for m, k in (("Segment", "OK"), ("RegisterClasses", "INVALID_ARGUMENT"),
                               ("ListPresets", "OK"))}
         # Segment OK: 1 + 1 inline + 6 concurrent over HTTP, 1 over gRPC. RegisterClasses

@@ -9,7 +9,6 @@ usage: python_client.py ITACLIP_SERVER CHECKPOINT PROTO_ROOT WORKDIR [PROTOC]
 import os
 import shutil
 import sys
-import urllib.request
 
 import cv2
 import grpc
@@ -18,7 +17,7 @@ from google.protobuf import descriptor_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_server  # noqa: E402
-from e2e_server import SERVICE, unary  # noqa: E402
+from e2e_server import SERVICE, metrics_samples, requests_total, unary  # noqa: E402
 
 UNKNOWN_ID = "voc-0123456789abcdef0123456789abcdef"
 # Small and fast on the tiny model: one 224 crop, no PAMR.
@@ -41,17 +40,6 @@ def reflection_call(protos, channel, request, metadata=()):
         request_serializer=lambda m: m.SerializeToString(),
         response_deserializer=protos.reflection.ServerReflectionResponse.FromString)
     return list(stream(iter([request]), timeout=10, metadata=list(metadata)))
-
-
-def metric_value(page, name, labels):
-    """The value of the series `name` whose labels include every `labels` pair; None if absent."""
-    for line in page.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        series, value = line.rsplit(" ", 1)
-        if all('%s="%s"' % pair in series for pair in labels.items()):
-            return float(value)
-    return None
 
 
 def check_segment_response(c, name, response, image_shape, expected_names, vocabulary_id):
@@ -269,14 +257,12 @@ def main():
                     e.code() == grpc.StatusCode.INVALID_ARGUMENT and
                     type_name + " could not be parsed" in e.details(),
                     "%s: %s" % (e.code(), e.details()))
-        page = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % server.metrics_port,
-                                      timeout=10).read().decode()
+        samples = metrics_samples(server.metrics_port)
         for method, count in [("RegisterClasses", 3), ("Segment", 3), ("GetVocabulary", 1),
                               ("DeleteVocabulary", 1)]:
-            value = metric_value(page, "itaclip_requests_total",
-                                 {"method": method, "code": "INVALID_ARGUMENT"})
+            value = requests_total(samples, method, "INVALID_ARGUMENT")
             c.check("metrics: %d INVALID_ARGUMENT for %s" % (count, method), value == count,
-                    [line for line in page.splitlines() if "INVALID_ARGUMENT" in line])
+                    {k: v for k, v in samples.items() if "INVALID_ARGUMENT" in k})
 
         # Unknown ids: NOT_FOUND naming the id.
         for what, call in [

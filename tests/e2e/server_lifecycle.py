@@ -19,7 +19,6 @@ import shutil
 import sys
 import threading
 import time
-import urllib.request
 
 import cv2
 import grpc
@@ -27,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_server  # noqa: E402
-from e2e_server import SERVICE, unary  # noqa: E402
+from e2e_server import SERVICE, metrics_samples, requests_total, unary  # noqa: E402
 
 FAST = {"short_side": "224", "pamr_steps": "0"}
 # The voc21 preset with a finer sliding window: 81 crops and PAMR on a 513x513 photograph, several
@@ -35,22 +34,6 @@ FAST = {"short_side": "224", "pamr_steps": "0"}
 SLOW = {"stride": "14"}
 GRACE_S = 60
 UNKNOWN_ID = "voc-0123456789abcdef0123456789abcdef"
-
-
-def metrics(server):
-    """The samples of the /metrics page: {'name{labels}': value}."""
-    url = "http://127.0.0.1:%d/metrics" % server.metrics_port
-    text = urllib.request.urlopen(url, timeout=10).read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.rsplit(" ", 1)
-            samples[key] = float(value)
-    return samples
-
-
-def requests_total(samples, method, code):
-    return samples.get('itaclip_requests_total{code="%s",method="%s"}' % (code, method), 0)
 
 
 class Client:
@@ -112,7 +95,7 @@ def main():
             c.check("unknown id: NOT_FOUND", False, "it succeeded")
         except grpc.RpcError as e:
             c.check("unknown id: NOT_FOUND", e.code() == grpc.StatusCode.NOT_FOUND, e.code())
-        samples = metrics(first)
+        samples = metrics_samples(first.metrics_port)
         c.check("metrics: 2 Segment OK, 1 NOT_FOUND, 1 RegisterClasses, 1 GetVocabulary",
                 (requests_total(samples, "Segment", "OK"),
                  requests_total(samples, "Segment", "NOT_FOUND"),
@@ -145,7 +128,7 @@ def main():
                 list(after.class_names) == ["background", "person", "car", "dog"] and
                 np.array_equal(decode_labels(after), decode_labels(before)),
                 "%s %s" % (after.vocabulary_id, list(after.class_names)))
-        samples = metrics(second)
+        samples = metrics_samples(second.metrics_port)
         c.check("metrics after warm-up and one call: 1 Segment OK, 1 image",
                 requests_total(samples, "Segment", "OK") == 1 and
                 samples.get("itaclip_images_total") == 1,
@@ -167,7 +150,7 @@ def main():
         slow = threading.Thread(target=slow_call)
         slow.start()
         deadline = time.monotonic() + 30
-        while metrics(second).get("itaclip_in_flight_requests", 0) < 1:
+        while metrics_samples(second.metrics_port).get("itaclip_in_flight_requests", 0) < 1:
             if time.monotonic() > deadline or not slow.is_alive():
                 break
             time.sleep(0.02)
@@ -265,7 +248,8 @@ def main():
         caller = threading.Thread(target=slow_call)
         caller.start()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and metrics(third).get("itaclip_in_flight_requests") != 1:
+        while (time.monotonic() < deadline and
+               metrics_samples(third.metrics_port).get("itaclip_in_flight_requests") != 1):
             time.sleep(0.05)
         third.process.send_signal(15)
         third.wait_for_event("draining")
