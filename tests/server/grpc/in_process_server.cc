@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 #include "server/config/load_server_config.h"
 #include "tests/server/grpc/metrics_page.h"
 #include "tests/testing/test_paths.h"
@@ -108,6 +109,19 @@ std::unique_ptr<grpc::health::v1::Health::Stub> InProcessServer::HealthStub() co
 
 absl::StatusOr<std::string> InProcessServer::ScrapeMetrics() const {
   return FetchMetricsPage(server_->metrics_port());
+}
+
+std::unique_ptr<InProcessServer> StartTestServer(uint64_t model_seed,
+                                                 std::function<void(v1::ServerConfig&)> configure,
+                                                 std::string store_dir) {
+  InProcessServerOptions options;
+  options.model_seed = model_seed;
+  options.skip_warmup = true;
+  options.configure = std::move(configure);
+  options.store_dir = std::move(store_dir);
+  absl::StatusOr<std::unique_ptr<InProcessServer>> server = InProcessServer::Start(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
 }
 
 }  // namespace itaclip::testing

@@ -73,6 +73,13 @@ class InProcessServer {
   std::unique_ptr<server::Server> server_;
 };
 
+// The server most tests want: `model_seed`'s checkpoint, no warm-up (the batches a test counts are
+// its own), `configure` applied last and `store_dir` as in InProcessServerOptions. A server that
+// does not start fails the test and gives null.
+std::unique_ptr<InProcessServer> StartTestServer(
+    uint64_t model_seed, std::function<void(v1::ServerConfig&)> configure = nullptr,
+    std::string store_dir = "");
+
 }  // namespace itaclip::testing
 
 #endif  // ITACLIP_TESTS_SERVER_GRPC_IN_PROCESS_SERVER_H_

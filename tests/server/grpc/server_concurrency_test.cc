@@ -33,16 +33,14 @@ Answer Segment(v1::SegmentationService::Stub& stub, const v1::SegmentRequest& re
 }
 
 TEST(ServerConcurrencyTest, ConcurrentAnswersEqualSequentialOnesAndShareBatches) {
-  InProcessServerOptions options;
-  options.model_seed = 3;
-  options.skip_warmup = true;  // every batch counted below is one of this test's
-  options.configure = [](v1::ServerConfig& config) {
-    config.mutable_scheduling()->set_workers(2);
-    config.mutable_scheduling()->set_max_pending_requests(kClients * 2);
-  };
-  absl::StatusOr<std::unique_ptr<InProcessServer>> started = InProcessServer::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  InProcessServer& server = **started;
+  // No warm-up: every batch counted below is one of this test's.
+  std::unique_ptr<InProcessServer> started =
+      StartTestServer(/*model_seed=*/3, [](v1::ServerConfig& config) {
+        config.mutable_scheduling()->set_workers(2);
+        config.mutable_scheduling()->set_max_pending_requests(kClients * 2);
+      });
+  ASSERT_NE(started, nullptr);
+  InProcessServer& server = *started;
   auto stub = server.Stub();
 
   v1::RegisterClassesResponse animals, street;

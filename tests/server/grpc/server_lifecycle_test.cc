@@ -28,18 +28,6 @@ using ::testing::HasSubstr;
 
 constexpr uint64_t kModelSeed = 5;
 
-std::unique_ptr<InProcessServer> StartServer(
-    std::function<void(v1::ServerConfig&)> configure = nullptr, std::string store_dir = "") {
-  InProcessServerOptions options;
-  options.model_seed = kModelSeed;
-  options.skip_warmup = true;  // batch counts below are the tests' own
-  options.configure = std::move(configure);
-  options.store_dir = std::move(store_dir);
-  absl::StatusOr<std::unique_ptr<InProcessServer>> server = InProcessServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
-
 std::string RegisterAnimals(v1::SegmentationService::Stub& stub) {
   v1::RegisterClassesResponse response;
   const grpc::Status status = CallRegister(stub, AnimalsVocabulary(), &response);
@@ -102,13 +90,13 @@ TEST(ServerLifecycleTest, TheWarmUpRunsOneBatchThroughTheDeviceBeforeServing) {
   EXPECT_EQ(page->Get("itaclip_batch_crops_sum"), 1);  // one 224 x 224 window
   EXPECT_EQ(page->Get("itaclip_images_total"), 0);     // not a client's image
 
-  std::unique_ptr<InProcessServer> unwarmed = StartServer();
+  std::unique_ptr<InProcessServer> unwarmed = StartTestServer(kModelSeed);
   ASSERT_NE(unwarmed, nullptr);
   EXPECT_EQ(unwarmed->gate().batches_passed(), 0);
 }
 
 TEST(ServerLifecycleTest, ClientCancellationReachesTheServer) {
-  std::unique_ptr<InProcessServer> server = StartServer();
+  std::unique_ptr<InProcessServer> server = StartTestServer(kModelSeed);
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   const std::string id = RegisterAnimals(*stub);
@@ -137,7 +125,7 @@ TEST(ServerLifecycleTest, ClientCancellationReachesTheServer) {
 }
 
 TEST(ServerLifecycleTest, DeadlinePassingAtTheDeviceIsDeadlineExceeded) {
-  std::unique_ptr<InProcessServer> server = StartServer();
+  std::unique_ptr<InProcessServer> server = StartTestServer(kModelSeed);
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   const std::string id = RegisterAnimals(*stub);
@@ -164,7 +152,8 @@ TEST(ServerLifecycleTest, DeadlinePassingAtTheDeviceIsDeadlineExceeded) {
 }
 
 TEST(ServerLifecycleTest, AFullQueueRefusesAtOnce) {
-  std::unique_ptr<InProcessServer> server = StartServer(
+  std::unique_ptr<InProcessServer> server = StartTestServer(
+      kModelSeed,
       [](v1::ServerConfig& config) { config.mutable_scheduling()->set_max_pending_requests(2); });
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
@@ -200,7 +189,8 @@ TEST(ServerLifecycleTest, AFullQueueRefusesAtOnce) {
 TEST(ServerLifecycleTest, MetricsPageReflectsWhatHappened) {
   // Room for one vocabulary's embeddings (Animals: 5 queries x 32 floats = 640 bytes; Street: 4 x
   // 32 = 512), not two.
-  std::unique_ptr<InProcessServer> server = StartServer(
+  std::unique_ptr<InProcessServer> server = StartTestServer(
+      kModelSeed,
       [](v1::ServerConfig& config) { config.mutable_vocabulary()->set_cache_budget_bytes(1000); });
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
@@ -273,7 +263,7 @@ HealthCheckResponse::ServingStatus Health(grpc::health::v1::Health::Stub& stub,
 }
 
 TEST(ServerLifecycleTest, HealthAndDrainLetTheHeldCallFinish) {
-  std::unique_ptr<InProcessServer> server = StartServer();
+  std::unique_ptr<InProcessServer> server = StartTestServer(kModelSeed);
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   auto health = server->HealthStub();
@@ -327,8 +317,9 @@ TEST(ServerLifecycleTest, HealthAndDrainLetTheHeldCallFinish) {
 // stored the vocabulary while the process waited to exit.
 TEST(ServerLifecycleTest, ADrainStopsALargeRegistrationBetweenBatchesOfPrompts) {
   const std::string store = ScratchDir() + "/store";
-  std::unique_ptr<InProcessServer> server = StartServer(
-      [](v1::ServerConfig& config) { config.mutable_scheduling()->set_text_batch(32); }, store);
+  std::unique_ptr<InProcessServer> server = StartTestServer(
+      kModelSeed, [](v1::ServerConfig& config) { config.mutable_scheduling()->set_text_batch(32); },
+      store);
   ASSERT_NE(server, nullptr);
   v1::VocabularyDefinition large;
   for (int c = 0; c < 1000; ++c) large.add_classes()->add_names(absl::StrCat("thing ", c));
@@ -357,7 +348,7 @@ TEST(ServerLifecycleTest, ARestartedServerKeepsTheVocabularies) {
   std::string id;
   v1::SegmentResponse before;
   {
-    std::unique_ptr<InProcessServer> a = StartServer(nullptr, store);
+    std::unique_ptr<InProcessServer> a = StartTestServer(kModelSeed, nullptr, store);
     ASSERT_NE(a, nullptr);
     auto stub = a->Stub();
     v1::RegisterClassesResponse registered;
@@ -367,7 +358,7 @@ TEST(ServerLifecycleTest, ARestartedServerKeepsTheVocabularies) {
     a->server().Drain(absl::Seconds(5));
   }
 
-  std::unique_ptr<InProcessServer> b = StartServer(nullptr, store);
+  std::unique_ptr<InProcessServer> b = StartTestServer(kModelSeed, nullptr, store);
   ASSERT_NE(b, nullptr);
   auto stub = b->Stub();
   auto list = [&stub]() {
@@ -409,9 +400,10 @@ bool ConnectionClosedWithin(grpc::Channel& channel, absl::Duration limit) {
 
 TEST(ServerLifecycleTest, OldConnectionsAreClosedSoClientsRebalance) {
   for (const double max_age : {0.0, 0.3}) {
-    std::unique_ptr<InProcessServer> server = StartServer([max_age](v1::ServerConfig& config) {
-      config.mutable_lifecycle()->set_max_connection_age_seconds(max_age);
-    });
+    std::unique_ptr<InProcessServer> server =
+        StartTestServer(kModelSeed, [max_age](v1::ServerConfig& config) {
+          config.mutable_lifecycle()->set_max_connection_age_seconds(max_age);
+        });
     ASSERT_NE(server, nullptr);
     std::shared_ptr<grpc::Channel> channel = server->InsecureChannel();
     auto stub = v1::SegmentationService::NewStub(channel);

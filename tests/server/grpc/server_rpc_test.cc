@@ -768,15 +768,11 @@ TEST_F(ServerRpcTest, MalformedIdsAreRefusedByEveryVocabularyRpc) {
 
 // The store's size limit needs a server of its own (the suite's store fills up as tests register).
 TEST(ServerVocabularyLimitTest, MaxVocabulariesIsEnforcedAndDeletingMakesRoom) {
-  InProcessServerOptions options;
-  options.model_seed = kModelSeed;
-  options.skip_warmup = true;
-  options.configure = [](v1::ServerConfig& config) {
-    config.mutable_limits()->set_max_vocabularies(2);
-  };
-  absl::StatusOr<std::unique_ptr<InProcessServer>> server = InProcessServer::Start(options);
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = (*server)->Stub();
+  std::unique_ptr<InProcessServer> server = StartTestServer(
+      kModelSeed,
+      [](v1::ServerConfig& config) { config.mutable_limits()->set_max_vocabularies(2); });
+  ASSERT_NE(server, nullptr);
+  auto stub = server->Stub();
 
   v1::RegisterClassesResponse animals, street, third, again;
   ASSERT_TRUE(CallRegister(*stub, AnimalsVocabulary(), &animals).ok());

@@ -25,16 +25,6 @@ using ::testing::HasSubstr;
 
 constexpr uint64_t kModelSeed = 5;
 
-std::unique_ptr<InProcessServer> StartServer(std::function<void(v1::ServerConfig&)> configure) {
-  InProcessServerOptions options;
-  options.model_seed = kModelSeed;
-  options.skip_warmup = true;
-  options.configure = std::move(configure);
-  absl::StatusOr<std::unique_ptr<InProcessServer>> server = InProcessServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;
@@ -82,7 +72,8 @@ TEST(ServerSecurityTest, BearerTokensAreRequiredAndNeverLogged) {
   WriteFile(token_file, absl::StrCat("# the test's token\n", kToken, "\n"));
 
   LogCapture logs;
-  std::unique_ptr<InProcessServer> server = StartServer(
+  std::unique_ptr<InProcessServer> server = StartTestServer(
+      kModelSeed,
       [&](v1::ServerConfig& config) { config.mutable_auth()->set_bearer_tokens_file(token_file); });
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
@@ -193,7 +184,7 @@ class ServerTlsTest : public ::testing::Test {
   static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
 
   static std::unique_ptr<InProcessServer> StartTlsServer(bool mutual) {
-    return StartServer([mutual](v1::ServerConfig& config) {
+    return StartTestServer(kModelSeed, [mutual](v1::ServerConfig& config) {
       config.mutable_tls()->set_cert_file(Path("server.pem"));
       config.mutable_tls()->set_key_file(Path("server.key"));
       if (mutual) config.mutable_tls()->set_client_ca_file(Path("ca.pem"));

@@ -37,17 +37,15 @@ TEST(ServerStoreStallTest, AStalledRedisHoldsNeitherGrpcsThreadsNorTheScrape) {
   if (!RedisServerInstalled()) GTEST_SKIP() << "redis-server is not installed";
   absl::StatusOr<std::unique_ptr<RedisTestServer>> redis = RedisTestServer::Start(ScratchDir());
   ASSERT_TRUE(redis.ok()) << redis.status();
-  InProcessServerOptions options;
-  options.skip_warmup = true;
   const std::string address = (*redis)->address();
-  options.configure = [&address](v1::ServerConfig& config) {
-    config.mutable_vocabulary()->clear_store_dir();
-    config.mutable_vocabulary()->mutable_redis()->set_address(address);
-    config.mutable_vocabulary()->mutable_redis()->set_timeout_seconds(20);
-  };
-  absl::StatusOr<std::unique_ptr<InProcessServer>> server = InProcessServer::Start(options);
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = (*server)->Stub();
+  std::unique_ptr<InProcessServer> server =
+      StartTestServer(/*model_seed=*/1, [&address](v1::ServerConfig& config) {
+        config.mutable_vocabulary()->clear_store_dir();
+        config.mutable_vocabulary()->mutable_redis()->set_address(address);
+        config.mutable_vocabulary()->mutable_redis()->set_timeout_seconds(20);
+      });
+  ASSERT_NE(server, nullptr);
+  auto stub = server->Stub();
   v1::RegisterClassesResponse registered;
   ASSERT_TRUE(CallRegister(*stub, AnimalsVocabulary(), &registered).ok());
 
@@ -57,7 +55,7 @@ TEST(ServerStoreStallTest, AStalledRedisHoldsNeitherGrpcsThreadsNorTheScrape) {
   std::vector<std::thread> callers;
   for (size_t i = 0; i < stuck.size(); ++i) {
     callers.emplace_back([&, i] {
-      auto own = (*server)->Stub();
+      auto own = server->Stub();
       v1::GetVocabularyRequest request;
       request.set_vocabulary_id(registered.vocabulary_id());
       v1::VocabularyInfo info;
@@ -71,7 +69,7 @@ TEST(ServerStoreStallTest, AStalledRedisHoldsNeitherGrpcsThreadsNorTheScrape) {
       CallWithin(*stub, &v1::SegmentationService::Stub::GetServerInfo, v1::GetServerInfoRequest(),
                  &info, std::chrono::milliseconds(2000));
   EXPECT_TRUE(answered.ok()) << answered.error_message();
-  auto health = (*server)->HealthStub();
+  auto health = server->HealthStub();
   grpc::health::v1::HealthCheckResponse health_answer;
   const grpc::Status healthy = CallWithin(*health, &grpc::health::v1::Health::Stub::Check,
                                           grpc::health::v1::HealthCheckRequest(), &health_answer,
@@ -79,7 +77,7 @@ TEST(ServerStoreStallTest, AStalledRedisHoldsNeitherGrpcsThreadsNorTheScrape) {
   EXPECT_TRUE(healthy.ok()) << healthy.error_message();
   EXPECT_EQ(health_answer.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   // The page is answered (its HTTP client gives up after 10 s; Redis would hold a ping 20 s).
-  const absl::StatusOr<std::string> page = (*server)->ScrapeMetrics();
+  const absl::StatusOr<std::string> page = server->ScrapeMetrics();
   EXPECT_TRUE(page.ok()) << page.status();
   if (page.ok()) {
     EXPECT_THAT(*page, HasSubstr("itaclip_vocabulary_store_up"));
