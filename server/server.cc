@@ -251,9 +251,9 @@ absl::StatusOr<EmbeddingBuilder> BuildVocabularyParts(const v1::ServerConfig& co
   const int text_batch = config.scheduling().text_batch();
   const text::TextEmbedder* embedder = parts.bundle.embedder.get();
   Server::Parts* owner = &parts;
-  EmbeddingBuilder builder = [embedder, text_batch, owner](
-                                 const v1::VocabularyDefinition& definition,
-                                 double description_weight, const ShouldContinue& should_continue) {
+  EmbeddingBuilder builder = [embedder, text_batch, owner](const text::VocabularySpec& vocabulary,
+                                                           double description_weight,
+                                                           const ShouldContinue& should_continue) {
     clip::TextEncodeOptions options;
     options.max_batch = text_batch;
     options.should_continue = should_continue;
@@ -263,7 +263,7 @@ absl::StatusOr<EmbeddingBuilder> BuildVocabularyParts(const v1::ServerConfig& co
     options.run_batch = [batcher](const std::function<absl::Status()>& batch) {
       return batcher->RunOnDevice(batch);
     };
-    return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
+    return embedder->Embed(vocabulary, description_weight, options);
   };
   parts.registry = std::make_unique<VocabularyRegistry>(parts.store.get(), parts.cache.get(),
                                                         builder, LimitsFromConfig(config));

@@ -10,7 +10,7 @@
 #include "core/pipeline/preset_file.h"
 #include "server/image/decode_image.h"
 #include "server/image/image_header.h"
-#include "server/vocabulary/vocabulary_definition.h"
+#include "server/vocabulary/vocabulary_proto.h"
 
 namespace itaclip::server {
 namespace {
@@ -63,33 +63,37 @@ absl::Status ValidateParameters(const v1::SegmentRequest& request, const Limits&
 
 }  // namespace
 
-absl::StatusOr<ImageSize> ValidateSegmentRequest(const v1::SegmentRequest& request,
-                                                 const Limits& limits) {
-  ASSIGN_OR_RETURN(const ImageSize size, ValidateImage(request, limits));
+absl::StatusOr<ValidatedSegment> ValidateSegmentRequest(const v1::SegmentRequest& request,
+                                                        const Limits& limits) {
+  ValidatedSegment validated;
+  ASSIGN_OR_RETURN(validated.image, ValidateImage(request, limits));
   RETURN_IF_ERROR(ValidateParameters(request, limits));
   switch (request.vocabulary_ref_case()) {
     case v1::SegmentRequest::kVocabularyId:
       if (request.vocabulary_id().empty()) {
         return absl::InvalidArgumentError("vocabulary_id is empty");
       }
-      return size;
+      return validated;
     case v1::SegmentRequest::kInlineVocabulary:
-      RETURN_IF_ERROR(ValidateVocabularyDefinition(request.inline_vocabulary(), limits));
-      return size;
+      validated.inline_vocabulary = VocabularyFromProto(request.inline_vocabulary());
+      RETURN_IF_ERROR(ValidateVocabulary(*validated.inline_vocabulary, limits));
+      return validated;
     default:
       return absl::InvalidArgumentError(
           "the request has no vocabulary (vocabulary_id or inline_vocabulary)");
   }
 }
 
-absl::Status ValidateRegisterRequest(const v1::RegisterClassesRequest& request,
-                                     const Limits& limits) {
+absl::StatusOr<Vocabulary> ValidateRegisterRequest(const v1::RegisterClassesRequest& request,
+                                                   const Limits& limits) {
   if (static_cast<int64_t>(request.display_name().size()) > limits.max_display_name_bytes) {
     return absl::InvalidArgumentError(
         absl::StrFormat("display_name is %d bytes; the limit (max_display_name_bytes) is %d",
                         request.display_name().size(), limits.max_display_name_bytes));
   }
-  return ValidateVocabularyDefinition(request.vocabulary(), limits);
+  Vocabulary vocabulary = VocabularyFromProto(request.vocabulary());
+  RETURN_IF_ERROR(ValidateVocabulary(vocabulary, limits));
+  return vocabulary;
 }
 
 absl::StatusOr<pipeline::PipelineParams> ResolvePipelineParams(

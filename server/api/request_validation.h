@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -14,6 +15,7 @@
 #include "core/pipeline/pipeline_params.h"
 #include "itaclip/v1/segmentation_service.pb.h"
 #include "server/config/limits.h"
+#include "server/vocabulary/vocabulary_definition.h"
 
 namespace itaclip::server {
 
@@ -22,17 +24,24 @@ struct ImageSize {
   int64_t width = 0, height = 0;
 };
 
+// What the checks of a Segment request found.
+struct ValidatedSegment {
+  ImageSize image;
+  // The request's inline vocabulary in the domain's form, validated; none with a vocabulary_id.
+  std::optional<Vocabulary> inline_vocabulary;
+};
+
 // INVALID_ARGUMENT for a missing or empty image, raw pixels of the wrong size or format, a missing
 // vocabulary, an invalid inline vocabulary, more overrides than max_overrides, a preset name or an
 // override key or value longer than max_parameter_bytes; RESOURCE_EXHAUSTED for an image over
-// max_decoded_pixels. Returns the image's size.
-absl::StatusOr<ImageSize> ValidateSegmentRequest(const v1::SegmentRequest& request,
-                                                 const Limits& limits);
+// max_decoded_pixels.
+absl::StatusOr<ValidatedSegment> ValidateSegmentRequest(const v1::SegmentRequest& request,
+                                                        const Limits& limits);
 
-// INVALID_ARGUMENT for a display_name longer than max_display_name_bytes or an invalid vocabulary
-// (ValidateVocabularyDefinition).
-absl::Status ValidateRegisterRequest(const v1::RegisterClassesRequest& request,
-                                     const Limits& limits);
+// The request's vocabulary in the domain's form. INVALID_ARGUMENT for a display_name longer than
+// max_display_name_bytes or an invalid vocabulary (ValidateVocabulary).
+absl::StatusOr<Vocabulary> ValidateRegisterRequest(const v1::RegisterClassesRequest& request,
+                                                   const Limits& limits);
 
 // The preset named by the request (or `default_preset`) with the request's overrides applied.
 // INVALID_ARGUMENT for an unknown preset (listing the known ones), an unknown key or bad value, or

@@ -11,8 +11,8 @@
 
 namespace itaclip::server {
 
-SegmentCall SegmentCallFrom(const v1::SegmentRequest& request, pipeline::PipelineParams params,
-                            const Limits& limits) {
+SegmentCall SegmentCallFrom(const v1::SegmentRequest& request, ValidatedSegment validated,
+                            pipeline::PipelineParams params, const Limits& limits) {
   SegmentCall call;
   const int64_t max_pixels = limits.max_decoded_pixels;
   call.decode_image = [&request, max_pixels]() -> absl::StatusOr<cv::Mat> {
@@ -22,7 +22,7 @@ SegmentCall SegmentCallFrom(const v1::SegmentRequest& request, pipeline::Pipelin
   if (request.has_vocabulary_id()) {
     call.vocabulary_id = request.vocabulary_id();
   } else {
-    call.inline_vocabulary = &request.inline_vocabulary();
+    call.inline_vocabulary = std::move(validated.inline_vocabulary);
   }
   call.params = std::move(params);
   call.want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;

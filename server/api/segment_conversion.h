@@ -8,15 +8,17 @@
 #include "absl/status/statusor.h"
 #include "core/pipeline/pipeline_params.h"
 #include "itaclip/v1/segmentation_service.pb.h"
+#include "server/api/request_validation.h"
 #include "server/config/limits.h"
 #include "server/scheduling/segment_executor.h"
 
 namespace itaclip::server {
 
-// The call of a validated `request` (ValidateSegmentRequest), with its resolved parameters.
-// `request` must outlive the call; `cancel` and `received` are left to the caller.
-SegmentCall SegmentCallFrom(const v1::SegmentRequest& request, pipeline::PipelineParams params,
-                            const Limits& limits);
+// The call of a validated `request` (ValidateSegmentRequest, which gave `validated`), with its
+// resolved parameters. `request` must outlive the call; `cancel` and `received` are left to the
+// caller.
+SegmentCall SegmentCallFrom(const v1::SegmentRequest& request, ValidatedSegment validated,
+                            pipeline::PipelineParams params, const Limits& limits);
 
 // The response to `request` from its call's result: the labels and scores encoded in the formats
 // the request asks for (the encoding's time counts as post-processing). INTERNAL when encoding

@@ -8,6 +8,7 @@
 #include "server/api/segment_conversion.h"
 #include "server/scheduling/request_memory.h"
 #include "server/vocabulary/vocabulary_definition.h"
+#include "server/vocabulary/vocabulary_proto.h"
 
 namespace itaclip::server {
 
@@ -49,9 +50,11 @@ void SegmentationApi::RegisterClasses(
     UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>* call) {
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr) return;
+  std::shared_ptr<const Vocabulary> vocabulary;
   absl::StatusOr<std::unique_ptr<AdmissionTicket>> admitted =
       [&]() -> absl::StatusOr<std::unique_ptr<AdmissionTicket>> {
-    RETURN_IF_ERROR(ValidateRegisterRequest(call->request(), limits_));
+    ASSIGN_OR_RETURN(Vocabulary validated, ValidateRegisterRequest(call->request(), limits_));
+    vocabulary = std::make_shared<const Vocabulary>(std::move(validated));
     return parts->admission->TryAdmit();
   }();
   if (!admitted.ok()) {
@@ -64,8 +67,8 @@ void SegmentationApi::RegisterClasses(
   // Segment with another preset builds its own on first use).
   const double unset_weight = parts->presets.at(default_preset_).def_coefficient;
   std::shared_ptr<AdmissionTicket> held(*std::move(admitted));
-  parts->registrations->Submit([call, parts, held, unset_weight]() mutable {
-    const absl::Status status = RunRegistration(*parts, *call, unset_weight);
+  parts->registrations->Submit([call, parts, held, vocabulary, unset_weight]() mutable {
+    const absl::Status status = RunRegistration(*parts, *call, *vocabulary, unset_weight);
     held.reset();  // free the place before answering (see SegmentExecutor::Complete)
     call->Finish(status);
   });
@@ -73,13 +76,12 @@ void SegmentationApi::RegisterClasses(
 
 absl::Status SegmentationApi::RunRegistration(
     const ServingParts& parts,
-    UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call, double unset_weight) {
+    UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call,
+    const Vocabulary& vocabulary, double unset_weight) {
   RETURN_IF_ERROR(call.cancel()->Check("building the text embeddings"));
-  const v1::RegisterClassesRequest& request = call.request();
-  ASSIGN_OR_RETURN(
-      const VocabularyRegistry::Registration registration,
-      parts.registry->Register(request.vocabulary(), request.display_name(), unset_weight,
-                               call.cancel()->Checker("the next batch of prompts")));
+  ASSIGN_OR_RETURN(const VocabularyRegistry::Registration registration,
+                   parts.registry->Register(vocabulary, call.request().display_name(), unset_weight,
+                                            call.cancel()->Checker("the next batch of prompts")));
   v1::RegisterClassesResponse& response = *call.response();
   response.set_vocabulary_id(registration.id);
   response.set_already_registered(registration.already_registered);
@@ -130,7 +132,7 @@ void SegmentationApi::Segment(UnaryCall<v1::SegmentRequest, v1::SegmentResponse>
 absl::Status SegmentationApi::CheckSegmentRequest(const ServingParts& parts,
                                                   const v1::SegmentRequest& request,
                                                   CheckedSegment& checked) const {
-  ASSIGN_OR_RETURN(checked.image, ValidateSegmentRequest(request, limits_));
+  ASSIGN_OR_RETURN(checked.request, ValidateSegmentRequest(request, limits_));
   ASSIGN_OR_RETURN(checked.params,
                    ResolvePipelineParams(request, parts.presets, default_preset_, limits_));
   return absl::OkStatus();
@@ -145,11 +147,11 @@ absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationApi::AdmitSegment(
     // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
     ASSIGN_OR_RETURN(vocabulary, parts.registry->CheckSegmentable(request.vocabulary_id()));
   } else {
-    vocabulary = SizeOf(request.inline_vocabulary());
+    vocabulary = SizeOf(*checked.request.inline_vocabulary);
   }
   RequestShape shape;
-  shape.width = checked.image.width;
-  shape.height = checked.image.height;
+  shape.width = checked.request.image.width;
+  shape.height = checked.request.image.height;
   shape.num_classes = vocabulary.num_classes;
   shape.num_queries = vocabulary.num_queries;
   shape.want_scores = request.score_format() != v1::SCORE_FORMAT_NONE;
@@ -157,7 +159,8 @@ absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationApi::AdmitSegment(
   RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
   ASSIGN_OR_RETURN(std::unique_ptr<AdmissionTicket> ticket,
                    parts.admission->TryAdmit(cost.peak_bytes));
-  segment_call = SegmentCallFrom(request, std::move(checked.params), limits_);
+  segment_call =
+      SegmentCallFrom(request, std::move(checked.request), std::move(checked.params), limits_);
   segment_call.cancel = call.cancel();
   segment_call.received = call.received();
   return ticket;
@@ -172,24 +175,24 @@ void SegmentationApi::OnStoreThread(const ServingParts& parts, ApiCall* call,
   });
 }
 
-void SegmentationApi::FillVocabularyInfo(const ServingParts& parts,
-                                         const v1::StoredVocabulary& record, bool with_definition,
-                                         v1::VocabularyInfo* info) {
-  info->set_id(record.id());
-  info->set_display_name(record.display_name());
-  if (with_definition) *info->mutable_definition() = record.definition();
-  info->set_num_classes(record.definition().classes_size());
-  info->set_num_queries(CountQueries(record.definition()));
-  info->set_resident(parts.registry->IsResident(record.id()));
-  info->set_resident_bytes(parts.registry->ResidentBytes(record.id()));
-  info->set_created_unix_ms(record.created_unix_ms());
+void SegmentationApi::FillVocabularyInfo(const ServingParts& parts, const VocabularyRecord& record,
+                                         bool with_definition, v1::VocabularyInfo* info) {
+  info->set_id(record.id);
+  info->set_display_name(record.display_name);
+  if (with_definition) *info->mutable_definition() = VocabularyToProto(record.definition);
+  const VocabularySize size = SizeOf(record.definition);
+  info->set_num_classes(size.num_classes);
+  info->set_num_queries(size.num_queries);
+  info->set_resident(parts.registry->IsResident(record.id));
+  info->set_resident_bytes(parts.registry->ResidentBytes(record.id));
+  info->set_created_unix_ms(record.created_unix_ms);
 }
 
 void SegmentationApi::GetVocabulary(UnaryCall<v1::GetVocabularyRequest, v1::VocabularyInfo>* call) {
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr) return;
   OnStoreThread(*parts, call, [call, parts]() -> absl::Status {
-    ASSIGN_OR_RETURN(const v1::StoredVocabulary record,
+    ASSIGN_OR_RETURN(const VocabularyRecord record,
                      parts->registry->Get(call->request().vocabulary_id()));
     FillVocabularyInfo(*parts, record, /*with_definition=*/true, call->response());
     return absl::OkStatus();
@@ -201,8 +204,8 @@ void SegmentationApi::ListVocabularies(
   const ServingParts* parts = CheckServing(call);
   if (parts == nullptr) return;
   OnStoreThread(*parts, call, [call, parts]() -> absl::Status {
-    ASSIGN_OR_RETURN(const std::vector<v1::StoredVocabulary> records, parts->registry->List());
-    for (const v1::StoredVocabulary& record : records) {
+    ASSIGN_OR_RETURN(const std::vector<VocabularyRecord> records, parts->registry->List());
+    for (const VocabularyRecord& record : records) {
       FillVocabularyInfo(*parts, record, call->request().include_definitions(),
                          call->response()->add_vocabularies());
     }

@@ -76,10 +76,10 @@ class SegmentationApi {
   static absl::Status RunRegistration(
       const ServingParts& parts,
       UnaryCall<v1::RegisterClassesRequest, v1::RegisterClassesResponse>& call,
-      double unset_weight);
+      const Vocabulary& vocabulary, double unset_weight);
   // What a Segment request's own checks found (no I/O: they run on the caller's thread).
   struct CheckedSegment {
-    ImageSize image;
+    ValidatedSegment request;
     pipeline::PipelineParams params;
   };
   absl::Status CheckSegmentRequest(const ServingParts& parts, const v1::SegmentRequest& request,
@@ -96,7 +96,7 @@ class SegmentationApi {
   // deadline and cancellation are checked) and finishes `call` with its status.
   static void OnStoreThread(const ServingParts& parts, ApiCall* call,
                             std::function<absl::Status()> work);
-  static void FillVocabularyInfo(const ServingParts& parts, const v1::StoredVocabulary& record,
+  static void FillVocabularyInfo(const ServingParts& parts, const VocabularyRecord& record,
                                  bool with_definition, v1::VocabularyInfo* info);
 
   const Limits limits_;

@@ -14,9 +14,9 @@ namespace itaclip::server {
 
 absl::Status RunWarmup(const clip::ClipModel& model, const EmbeddingBuilder& builder,
                        DeviceBatcher& batcher, const pipeline::PipelineParams& preset) {
-  v1::VocabularyDefinition definition;
-  definition.add_classes()->add_names("object");
-  ASSIGN_OR_RETURN(text::QueryEmbeddings queries, builder(definition, preset.def_coefficient, {}));
+  text::VocabularySpec vocabulary;
+  vocabulary.classes.push_back(text::ClassSpec{{"object"}, ""});
+  ASSIGN_OR_RETURN(text::QueryEmbeddings queries, builder(vocabulary, preset.def_coefficient, {}));
 
   // A square image whose short side is already the crop size: exactly one window.
   pipeline::PipelineParams params = preset;

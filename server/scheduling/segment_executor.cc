@@ -62,7 +62,7 @@ void SegmentExecutor::Prepare(const std::shared_ptr<Flight>& flight) {
 
     // The vocabulary: an inline one is registered (idempotent, content-addressed) on the way.
     flight->vocabulary_id = flight->call.vocabulary_id;
-    if (flight->call.inline_vocabulary != nullptr) {
+    if (flight->call.inline_vocabulary.has_value()) {
       RETURN_IF_ERROR(flight->call.cancel->Check("registering the inline vocabulary"));
       ASSIGN_OR_RETURN(VocabularyRegistry::Registration registration,
                        registry_.Register(

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,7 +19,6 @@
 #include "core/clip/clip_model.h"
 #include "core/pipeline/pipeline_params.h"
 #include "core/pipeline/segmentation.h"
-#include "itaclip/v1/vocabulary.pb.h"
 #include "opencv2/core.hpp"
 #include "server/config/limits.h"
 #include "server/scheduling/admission_control.h"
@@ -31,15 +31,14 @@ namespace itaclip::server {
 
 class ServerMetrics;
 
-// A validated Segment call. What it points to must stay valid until the callback has run (the
-// call's request, which lives until the call is finished).
+// A validated Segment call. What decode_image refers to must stay valid until the callback has run
+// (the call's request, which lives until the call is finished).
 struct SegmentCall {
   // Decodes the image (on a worker): encoded bytes or raw pixels, within the pixel limit.
   std::function<absl::StatusOr<cv::Mat>()> decode_image;
   std::string vocabulary_id;  // resolved id; empty when the call carries an inline vocabulary
-  // The vocabulary to register on the way (content-addressed); null with a vocabulary_id. The
-  // registry's own type: its stored records are these definitions.
-  const v1::VocabularyDefinition* inline_vocabulary = nullptr;
+  // The vocabulary to register on the way (content-addressed); none with a vocabulary_id.
+  std::optional<Vocabulary> inline_vocabulary;
   pipeline::PipelineParams params;
   bool want_scores = false;
   std::shared_ptr<CancelToken> cancel;

@@ -20,6 +20,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/vocabulary/vocabulary_id.h"
+#include "server/vocabulary/vocabulary_proto.h"
 
 namespace itaclip::server {
 namespace {
@@ -85,15 +86,15 @@ class FolderVocabularyStore : public VocabularyStore {
  public:
   explicit FolderVocabularyStore(std::string dir) : dir_(std::move(dir)) {}
 
-  absl::Status Put(const v1::StoredVocabulary& record) override {
-    RETURN_IF_ERROR(ValidateVocabularyId(record.id()));
+  absl::Status Put(const VocabularyRecord& record) override {
+    RETURN_IF_ERROR(ValidateVocabularyId(record.id));
     std::string text;
-    if (!google::protobuf::TextFormat::PrintToString(record, &text)) {
-      return absl::InternalError(absl::StrCat("cannot print vocabulary ", record.id()));
+    if (!google::protobuf::TextFormat::PrintToString(RecordToProto(record), &text)) {
+      return absl::InternalError(absl::StrCat("cannot print vocabulary ", record.id));
     }
     // Hidden and not ending in the extension, so that List() and Get() never read it; mkstemp makes
     // the name unique, so concurrent writers (threads or replicas) never share a temporary file.
-    std::string temp_path = absl::StrCat(dir_, "/.", record.id(), ".tmp-XXXXXX");
+    std::string temp_path = absl::StrCat(dir_, "/.", record.id, ".tmp-XXXXXX");
     const int fd = ::mkstemp(temp_path.data());
     if (fd < 0) {
       return absl::ErrnoToStatus(errno, absl::StrCat("cannot create a temporary file in ", dir_));
@@ -113,7 +114,7 @@ class FolderVocabularyStore : public VocabularyStore {
     if (::close(fd) != 0 && status.ok()) {
       status = absl::ErrnoToStatus(errno, absl::StrCat("cannot close ", temp_path));
     }
-    const std::string path = PathOf(record.id());
+    const std::string path = PathOf(record.id);
     if (status.ok() && ::rename(temp_path.c_str(), path.c_str()) != 0) {
       status = absl::ErrnoToStatus(errno, absl::StrCat("cannot rename ", temp_path, " to ", path));
     }
@@ -125,21 +126,21 @@ class FolderVocabularyStore : public VocabularyStore {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id) override {
+  absl::StatusOr<VocabularyRecord> Get(const std::string& id) override {
     RETURN_IF_ERROR(ValidateVocabularyId(id));
-    ASSIGN_OR_RETURN(std::optional<v1::StoredVocabulary> record, ReadRecord(id));
+    ASSIGN_OR_RETURN(std::optional<VocabularyRecord> record, ReadRecord(id));
     if (!record.has_value()) {
       return absl::NotFoundError(NotFoundMessage(id));
     }
     return *std::move(record);
   }
 
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> List() override {
+  absl::StatusOr<std::vector<VocabularyRecord>> List() override {
     ASSIGN_OR_RETURN(std::vector<std::string> ids, ListIds());
-    std::vector<v1::StoredVocabulary> records;
+    std::vector<VocabularyRecord> records;
     records.reserve(ids.size());
     for (const std::string& id : ids) {
-      ASSIGN_OR_RETURN(std::optional<v1::StoredVocabulary> record, ReadRecord(id));
+      ASSIGN_OR_RETURN(std::optional<VocabularyRecord> record, ReadRecord(id));
       // Absent: deleted (by another replica) since the folder was read.
       if (record.has_value()) records.push_back(*std::move(record));
     }
@@ -182,11 +183,11 @@ class FolderVocabularyStore : public VocabularyStore {
   }
 
   // The record in `id`'s file; nullopt when the file does not exist.
-  absl::StatusOr<std::optional<v1::StoredVocabulary>> ReadRecord(const std::string& id) const {
+  absl::StatusOr<std::optional<VocabularyRecord>> ReadRecord(const std::string& id) const {
     const std::string path = PathOf(id);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      if (errno == ENOENT) return std::optional<v1::StoredVocabulary>();
+      if (errno == ENOENT) return std::optional<VocabularyRecord>();
       return absl::ErrnoToStatus(errno, absl::StrCat("cannot open vocabulary file ", path));
     }
     std::string contents;
@@ -207,7 +208,7 @@ class FolderVocabularyStore : public VocabularyStore {
       return absl::DataLossError(absl::StrCat("vocabulary file ", path, " holds id \"", record.id(),
                                               "\", not the id of its name"));
     }
-    return std::optional<v1::StoredVocabulary>(std::move(record));
+    return std::optional<VocabularyRecord>(RecordFromProto(record));
   }
 
   // The ids of the store files in the folder, sorted.

@@ -16,14 +16,14 @@ namespace {
 
 class MemoryVocabularyStore : public VocabularyStore {
  public:
-  absl::Status Put(const v1::StoredVocabulary& record) override {
-    RETURN_IF_ERROR(ValidateVocabularyId(record.id()));
+  absl::Status Put(const VocabularyRecord& record) override {
+    RETURN_IF_ERROR(ValidateVocabularyId(record.id));
     absl::MutexLock lock(&mu_);
-    records_[record.id()] = record;
+    records_[record.id] = record;
     return absl::OkStatus();
   }
 
-  absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id) override {
+  absl::StatusOr<VocabularyRecord> Get(const std::string& id) override {
     RETURN_IF_ERROR(ValidateVocabularyId(id));
     absl::MutexLock lock(&mu_);
     auto it = records_.find(id);
@@ -31,9 +31,9 @@ class MemoryVocabularyStore : public VocabularyStore {
     return it->second;
   }
 
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> List() override {
+  absl::StatusOr<std::vector<VocabularyRecord>> List() override {
     absl::MutexLock lock(&mu_);
-    std::vector<v1::StoredVocabulary> records;
+    std::vector<VocabularyRecord> records;
     records.reserve(records_.size());
     for (const auto& [id, record] : records_) records.push_back(record);  // the map is id-ordered
     return records;
@@ -59,7 +59,7 @@ class MemoryVocabularyStore : public VocabularyStore {
   }
 
   absl::Mutex mu_;
-  std::map<std::string, v1::StoredVocabulary> records_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, VocabularyRecord> records_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

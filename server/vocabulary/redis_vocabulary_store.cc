@@ -23,6 +23,7 @@
 #include "server/net/host_port.h"
 #include "server/observability/log.h"
 #include "server/vocabulary/vocabulary_id.h"
+#include "server/vocabulary/vocabulary_proto.h"
 
 namespace itaclip::server {
 namespace {
@@ -109,21 +110,21 @@ class RedisVocabularyStore : public VocabularyStore {
         address_(std::move(address)),
         set_key_(absl::StrCat(options_.key_prefix, "vocabs")) {}
 
-  absl::Status Put(const v1::StoredVocabulary& record) override {
-    RETURN_IF_ERROR(ValidateVocabularyId(record.id()));
+  absl::Status Put(const VocabularyRecord& record) override {
+    RETURN_IF_ERROR(ValidateVocabularyId(record.id));
     std::string bytes;
-    if (!record.SerializeToString(&bytes)) {
-      return absl::InternalError(absl::StrCat("cannot serialise vocabulary ", record.id()));
+    if (!RecordToProto(record).SerializeToString(&bytes)) {
+      return absl::InternalError(absl::StrCat("cannot serialise vocabulary ", record.id));
     }
     ASSIGN_OR_RETURN(std::vector<Reply> replies,
                      Run({{"MULTI"},
-                          {"SET", RecordKey(record.id()), std::move(bytes)},
-                          {"SADD", set_key_, record.id()},
+                          {"SET", RecordKey(record.id), std::move(bytes)},
+                          {"SADD", set_key_, record.id},
                           {"EXEC"}}));
     return CheckExec(*replies.back(), 2).status();
   }
 
-  absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id) override {
+  absl::StatusOr<VocabularyRecord> Get(const std::string& id) override {
     RETURN_IF_ERROR(ValidateVocabularyId(id));
     ASSIGN_OR_RETURN(std::vector<Reply> replies, Run({{"GET", RecordKey(id)}}));
     const redisReply& reply = *replies[0];
@@ -131,7 +132,7 @@ class RedisVocabularyStore : public VocabularyStore {
     return ParseRecord(id, reply);
   }
 
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> List() override {
+  absl::StatusOr<std::vector<VocabularyRecord>> List() override {
     ASSIGN_OR_RETURN(std::vector<Reply> members, Run({{"SMEMBERS", set_key_}}));
     const redisReply& set = *members[0];
     if (set.type != REDIS_REPLY_ARRAY) return Unexpected("SMEMBERS", set);
@@ -146,7 +147,7 @@ class RedisVocabularyStore : public VocabularyStore {
     }
     std::sort(ids.begin(), ids.end());
 
-    std::vector<v1::StoredVocabulary> records;
+    std::vector<VocabularyRecord> records;
     records.reserve(ids.size());
     for (size_t begin = 0; begin < ids.size(); begin += kListBatch) {
       const size_t end = std::min(ids.size(), begin + kListBatch);
@@ -161,7 +162,7 @@ class RedisVocabularyStore : public VocabularyStore {
         const redisReply& value = *values.element[i - begin];
         // Nil: deleted (by another replica) between SMEMBERS and MGET.
         if (value.type == REDIS_REPLY_NIL) continue;
-        ASSIGN_OR_RETURN(v1::StoredVocabulary record, ParseRecord(ids[i], value));
+        ASSIGN_OR_RETURN(VocabularyRecord record, ParseRecord(ids[i], value));
         records.push_back(std::move(record));
       }
     }
@@ -212,8 +213,8 @@ class RedisVocabularyStore : public VocabularyStore {
                                             ") to ", command));
   }
 
-  absl::StatusOr<v1::StoredVocabulary> ParseRecord(const std::string& id,
-                                                   const redisReply& reply) const {
+  absl::StatusOr<VocabularyRecord> ParseRecord(const std::string& id,
+                                               const redisReply& reply) const {
     if (reply.type != REDIS_REPLY_STRING) return Unexpected("GET", reply);
     v1::StoredVocabulary record;
     if (!record.ParseFromArray(reply.str, static_cast<int>(reply.len))) {
@@ -225,7 +226,7 @@ class RedisVocabularyStore : public VocabularyStore {
                                               Describe(), " holds id \"", record.id(),
                                               "\", not the id of its key"));
     }
-    return record;
+    return RecordFromProto(record);
   }
 
   // The per-command answers of an EXEC answer that should hold `count` of them.

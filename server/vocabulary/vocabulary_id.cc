@@ -43,16 +43,16 @@ uint64_t CanonicalDoubleBits(double value) {
 // Step 3 of the encoding for an unset weight.
 constexpr uint64_t kUnsetWeightBits = 0xffffffffffffffffULL;
 
-std::string CanonicalBytes(const v1::VocabularyDefinition& definition, uint64_t weight_bits) {
+std::string CanonicalBytes(const Vocabulary& vocabulary, uint64_t weight_bits) {
   std::string out;
   AppendString(kVersionTag, out);
-  out.push_back(definition.background_first() ? '\x01' : '\x00');
+  out.push_back(vocabulary.spec.background_first ? '\x01' : '\x00');
   AppendUint64(weight_bits, out);
-  AppendUint64(static_cast<uint64_t>(definition.classes_size()), out);
-  for (const v1::ClassDefinition& cls : definition.classes()) {
-    AppendUint64(static_cast<uint64_t>(cls.names_size()), out);
-    for (const std::string& name : cls.names()) AppendString(name, out);
-    AppendString(cls.description(), out);
+  AppendUint64(static_cast<uint64_t>(vocabulary.spec.classes.size()), out);
+  for (const text::ClassSpec& cls : vocabulary.spec.classes) {
+    AppendUint64(static_cast<uint64_t>(cls.names.size()), out);
+    for (const std::string& name : cls.names) AppendString(name, out);
+    AppendString(cls.description, out);
   }
   return out;
 }
@@ -73,20 +73,19 @@ std::string IdOfBytes(const std::string& bytes) {
 
 }  // namespace
 
-std::string CanonicalVocabularyBytes(const v1::VocabularyDefinition& definition) {
-  const v1::TextParams& text = definition.text_params();
-  return CanonicalBytes(definition, text.has_description_weight()
-                                        ? CanonicalDoubleBits(text.description_weight())
+std::string CanonicalVocabularyBytes(const Vocabulary& vocabulary) {
+  return CanonicalBytes(vocabulary, vocabulary.description_weight.has_value()
+                                        ? CanonicalDoubleBits(*vocabulary.description_weight)
                                         : kUnsetWeightBits);
 }
 
-std::string VocabularyId(const v1::VocabularyDefinition& definition) {
-  return IdOfBytes(CanonicalVocabularyBytes(definition));
+std::string VocabularyId(const Vocabulary& vocabulary) {
+  return IdOfBytes(CanonicalVocabularyBytes(vocabulary));
 }
 
-std::string LegacyVocabularyId(const v1::VocabularyDefinition& definition) {
-  return IdOfBytes(CanonicalBytes(definition, CanonicalDoubleBits(DescriptionWeight(
-                                                  definition, kLegacyUnsetDescriptionWeight))));
+std::string LegacyVocabularyId(const Vocabulary& vocabulary) {
+  return IdOfBytes(CanonicalBytes(vocabulary, CanonicalDoubleBits(DescriptionWeight(
+                                                  vocabulary, kLegacyUnsetDescriptionWeight))));
 }
 
 absl::Status ValidateVocabularyId(absl::string_view id) {

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "itaclip/v1/vocabulary.pb.h"
+#include "server/vocabulary/vocabulary_definition.h"
 
 namespace itaclip::server {
 
@@ -27,16 +27,16 @@ namespace itaclip::server {
 //   5. for each class in label order: the number of names, each name as a string, then the
 //      description as a string (empty when unset).
 // display_name and everything outside the definition are not part of it.
-std::string CanonicalVocabularyBytes(const v1::VocabularyDefinition& definition);
+std::string CanonicalVocabularyBytes(const Vocabulary& vocabulary);
 
 // "voc-" followed by the first 32 hex digits (lowercase, 128 bits) of SHA-256 of
-// CanonicalVocabularyBytes(definition).
-std::string VocabularyId(const v1::VocabularyDefinition& definition);
+// CanonicalVocabularyBytes(vocabulary).
+std::string VocabularyId(const Vocabulary& vocabulary);
 
-// The id that earlier versions gave `definition`, which hashed an unset weight as 0.05 (the
+// The id that earlier versions gave `vocabulary`, which hashed an unset weight as 0.05 (the
 // weight those versions used for it). A stored record whose id is this keeps that meaning: see
 // VocabularyRegistry, which reads it as an explicit 0.05.
-std::string LegacyVocabularyId(const v1::VocabularyDefinition& definition);
+std::string LegacyVocabularyId(const Vocabulary& vocabulary);
 inline constexpr double kLegacyUnsetDescriptionWeight = 0.05;
 
 // OK when `id` has the form VocabularyId produces (^voc-[0-9a-f]{32}$); INVALID_ARGUMENT saying so

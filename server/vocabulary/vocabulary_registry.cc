@@ -21,22 +21,22 @@ namespace {
 
 // Where `id`'s embeddings are cached: under the id when the definition sets its weight, else
 // under the id qualified by the weight they were built with.
-std::string EmbeddingKey(const std::string& id, const v1::VocabularyDefinition& definition,
-                         double unset_weight) {
-  if (definition.text_params().has_description_weight()) return id;
+std::string EmbeddingKey(const std::string& id, const Vocabulary& definition, double unset_weight) {
+  if (definition.description_weight.has_value()) return id;
   return WeightedEmbeddingKey(id, unset_weight);
 }
 
 }  // namespace
 
 absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
-    const v1::VocabularyDefinition& definition, const std::string& display_name,
-    double unset_weight, const ShouldContinue& should_continue) {
-  RETURN_IF_ERROR(ValidateVocabularyDefinition(definition, limits_));
+    const Vocabulary& definition, const std::string& display_name, double unset_weight,
+    const ShouldContinue& should_continue) {
+  RETURN_IF_ERROR(ValidateVocabulary(definition, limits_));
   Registration registration;
   registration.id = VocabularyId(definition);
-  registration.num_classes = definition.classes_size();
-  registration.num_queries = CountQueries(definition);
+  const VocabularySize size = SizeOf(definition);
+  registration.num_classes = size.num_classes;
+  registration.num_queries = size.num_queries;
   const std::string& id = registration.id;
 
   ASSIGN_OR_RETURN(const bool stored_before, IsStored(id));
@@ -60,11 +60,11 @@ absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
     registration.already_registered = true;
     return registration;
   }
-  v1::StoredVocabulary record;
-  record.set_id(id);
-  record.set_display_name(display_name);
-  *record.mutable_definition() = definition;
-  record.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
+  VocabularyRecord record;
+  record.id = id;
+  record.display_name = display_name;
+  record.definition = definition;
+  record.created_unix_ms = absl::ToUnixMillis(absl::Now());
   absl::Status status = CheckRoom();
   if (status.ok()) status = store_->Put(record);
   if (!status.ok()) {
@@ -76,14 +76,14 @@ absl::StatusOr<VocabularyRegistry::Registration> VocabularyRegistry::Register(
   return registration;
 }
 
-absl::StatusOr<v1::StoredVocabulary> VocabularyRegistry::Get(const std::string& id) {
+absl::StatusOr<VocabularyRecord> VocabularyRegistry::Get(const std::string& id) {
   RETURN_IF_ERROR(ValidateVocabularyId(id));
   return store_->Get(id);
 }
 
 absl::StatusOr<VocabularySize> VocabularyRegistry::CheckSegmentable(const std::string& id) {
-  const absl::StatusOr<v1::StoredVocabulary> record = Get(id);
-  if (record.ok()) return SizeOf(record->definition());
+  const absl::StatusOr<VocabularyRecord> record = Get(id);
+  if (record.ok()) return SizeOf(record->definition);
   // The store is asked first even for a resident vocabulary: a delete on another replica must be
   // seen here too. Only when the store cannot answer do the resident embeddings decide.
   if (absl::IsUnavailable(record.status())) {
@@ -105,9 +105,7 @@ absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry:
   return Resident(key, id, nullptr, unset_weight, should_continue);
 }
 
-absl::StatusOr<std::vector<v1::StoredVocabulary>> VocabularyRegistry::List() {
-  return store_->List();
-}
+absl::StatusOr<std::vector<VocabularyRecord>> VocabularyRegistry::List() { return store_->List(); }
 
 absl::Status VocabularyRegistry::Delete(const std::string& id) {
   RETURN_IF_ERROR(ValidateVocabularyId(id));
@@ -130,7 +128,7 @@ int64_t VocabularyRegistry::ResidentBytes(const std::string& id) const {
 }
 
 absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry::Resident(
-    const std::string& key, const std::string& id, const v1::VocabularyDefinition* definition,
+    const std::string& key, const std::string& id, const Vocabulary* definition,
     double unset_weight, const ShouldContinue& should_continue) {
   std::shared_ptr<Flight> flight;
   while (true) {
@@ -174,16 +172,16 @@ absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> VocabularyRegistry:
 }
 
 absl::StatusOr<VocabularyRegistry::Built> VocabularyRegistry::Build(
-    const std::string& id, const v1::VocabularyDefinition* definition, double unset_weight,
+    const std::string& id, const Vocabulary* definition, double unset_weight,
     const ShouldContinue& should_continue) {
-  v1::StoredVocabulary record;
+  VocabularyRecord record;
   if (definition == nullptr) {
     ASSIGN_OR_RETURN(record, store_->Get(id));
-    v1::VocabularyDefinition& stored = *record.mutable_definition();
+    Vocabulary& stored = record.definition;
     if (VocabularyId(stored) != id) {
-      if (!stored.text_params().has_description_weight() && LegacyVocabularyId(stored) == id) {
+      if (!stored.description_weight.has_value() && LegacyVocabularyId(stored) == id) {
         // Registered by an earlier version, for which unset meant 0.05: keep that meaning.
-        stored.mutable_text_params()->set_description_weight(kLegacyUnsetDescriptionWeight);
+        stored.description_weight = kLegacyUnsetDescriptionWeight;
       } else {
         // The id is the content hash; a record whose content hashes elsewhere was edited by hand,
         // and serving it under this id would break "same id, same content".
@@ -196,7 +194,7 @@ absl::StatusOr<VocabularyRegistry::Built> VocabularyRegistry::Build(
   }
   ASSIGN_OR_RETURN(
       text::QueryEmbeddings embeddings,
-      builder_(*definition, DescriptionWeight(*definition, unset_weight), should_continue));
+      builder_(definition->spec, DescriptionWeight(*definition, unset_weight), should_continue));
   Built built;
   built.embeddings = std::make_shared<text::QueryEmbeddings>(std::move(embeddings));
   built.key = EmbeddingKey(id, *definition, unset_weight);
@@ -204,7 +202,7 @@ absl::StatusOr<VocabularyRegistry::Built> VocabularyRegistry::Build(
 }
 
 absl::StatusOr<bool> VocabularyRegistry::IsStored(const std::string& id) {
-  absl::StatusOr<v1::StoredVocabulary> record = store_->Get(id);
+  absl::StatusOr<VocabularyRecord> record = store_->Get(id);
   if (record.ok()) return true;
   if (absl::IsNotFound(record.status())) return false;
   return record.status();

@@ -16,7 +16,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "core/text/query_embeddings.h"
-#include "itaclip/v1/vocabulary.pb.h"
 #include "server/config/limits.h"
 #include "server/vocabulary/embedding_cache.h"
 #include "server/vocabulary/vocabulary_definition.h"
@@ -24,7 +23,7 @@
 
 namespace itaclip::server {
 
-// Turns a (validated) definition into its query embeddings, blending descriptions with
+// Turns a (validated) vocabulary's classes into their query embeddings, blending descriptions with
 // `description_weight`. Injected so that the server runs the text tower (text::TextEmbedder) and
 // tests run a fake. Called from the registering or requesting thread; it must be thread-safe.
 //
@@ -33,8 +32,7 @@ namespace itaclip::server {
 // holding a worker (and the process's exit) for the rest of a large vocabulary.
 using ShouldContinue = std::function<absl::Status()>;
 using EmbeddingBuilder = std::function<absl::StatusOr<text::QueryEmbeddings>(
-    const v1::VocabularyDefinition&, double description_weight,
-    const ShouldContinue& should_continue)>;
+    const text::VocabularySpec&, double description_weight, const ShouldContinue& should_continue)>;
 
 // A vocabulary that sets its description weight has one set of embeddings, cached under its id. One
 // that leaves it unset means "the weight of the preset I am segmented with", so its embeddings
@@ -61,7 +59,7 @@ class VocabularyRegistry {
     double build_ms = 0;
   };
 
-  // Validates `definition` (ValidateVocabularyDefinition), computes its id, makes its embeddings
+  // Validates `vocabulary` (ValidateVocabulary), computes its id, makes its embeddings
   // resident (building them unless resident) and stores the definition if the store does not hold
   // it yet. The embeddings are built before the definition is stored, so that a definition the
   // builder refuses is never stored. Errors: the validation's INVALID_ARGUMENT; RESOURCE_EXHAUSTED
@@ -72,12 +70,12 @@ class VocabularyRegistry {
   // preset's, for RegisterClasses; the request's preset's, for an inline vocabulary).
   // `should_continue`: see EmbeddingBuilder. A build stopped by it is reported to its caller;
   // callers waiting for the same build start their own.
-  absl::StatusOr<Registration> Register(const v1::VocabularyDefinition& definition,
+  absl::StatusOr<Registration> Register(const Vocabulary& vocabulary,
                                         const std::string& display_name, double unset_weight,
                                         const ShouldContinue& should_continue = {});
 
   // The stored record. NOT_FOUND "no vocabulary with id ..."; INVALID_ARGUMENT for a malformed id.
-  absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id);
+  absl::StatusOr<VocabularyRecord> Get(const std::string& id);
 
   // Whether requests may segment with `id`, and its size: OK when the store holds it, and also
   // when the store cannot be reached (UNAVAILABLE) but the embeddings are resident here, so that a
@@ -97,7 +95,7 @@ class VocabularyRegistry {
       const std::string& id, double unset_weight, const ShouldContinue& should_continue = {});
 
   // Every stored record, sorted by id.
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> List();
+  absl::StatusOr<std::vector<VocabularyRecord>> List();
 
   // Removes the record from the store and the embeddings from the cache (a request holding them
   // keeps its copy). NOT_FOUND when the store has no such record; INVALID_ARGUMENT for a bad id.
@@ -118,7 +116,7 @@ class VocabularyRegistry {
   // The embeddings cached under `key`, or the single-flight build of `id`'s from `definition`
   // (when non-null and already known to have this id) or else from the stored definition.
   absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> Resident(
-      const std::string& key, const std::string& id, const v1::VocabularyDefinition* definition,
+      const std::string& key, const std::string& id, const Vocabulary* definition,
       double unset_weight, const ShouldContinue& should_continue);
 
   // What the leader of a flight made, and the key it belongs under (the flight's key, or the bare
@@ -127,7 +125,7 @@ class VocabularyRegistry {
     std::shared_ptr<const text::QueryEmbeddings> embeddings;
     std::string key;
   };
-  absl::StatusOr<Built> Build(const std::string& id, const v1::VocabularyDefinition* definition,
+  absl::StatusOr<Built> Build(const std::string& id, const Vocabulary* definition,
                               double unset_weight, const ShouldContinue& should_continue);
 
   // Whether the store holds `id` (NOT_FOUND is false, other errors are errors).

@@ -9,11 +9,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "itaclip/v1/vocabulary.pb.h"
+#include "server/vocabulary/vocabulary_definition.h"
 
 namespace itaclip::server {
 
-// Records are keyed by StoredVocabulary.id, which must be a well-formed vocabulary id
+// Records are keyed by VocabularyRecord::id, which must be a well-formed vocabulary id
 // (ValidateVocabularyId); every method refuses a malformed id with INVALID_ARGUMENT before it is
 // used as a path or a key. A store checks nothing else about a record: the registry decides what
 // goes in. Implementations are thread-safe, and a record is either wholly there or absent for every
@@ -22,15 +22,15 @@ class VocabularyStore {
  public:
   virtual ~VocabularyStore() = default;
 
-  // Stores `record` under record.id(), replacing any record with that id.
-  virtual absl::Status Put(const v1::StoredVocabulary& record) = 0;
+  // Stores `record` under record.id, replacing any record with that id.
+  virtual absl::Status Put(const VocabularyRecord& record) = 0;
 
   // The record with `id`; NOT_FOUND "no vocabulary with id <id>" when there is none (clients see
   // that message, so it does not say where the store is).
-  virtual absl::StatusOr<v1::StoredVocabulary> Get(const std::string& id) = 0;
+  virtual absl::StatusOr<VocabularyRecord> Get(const std::string& id) = 0;
 
   // Every record, sorted by id.
-  virtual absl::StatusOr<std::vector<v1::StoredVocabulary>> List() = 0;
+  virtual absl::StatusOr<std::vector<VocabularyRecord>> List() = 0;
 
   // How many records there are (what List().size() would be, without reading them).
   virtual absl::StatusOr<int64_t> Count() = 0;

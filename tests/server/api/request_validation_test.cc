@@ -198,7 +198,11 @@ TEST(ValidateSegmentRequestTest, RefusesARequestWithoutAVocabulary) {
 TEST(ValidateSegmentRequestTest, ValidatesAnInlineVocabularyAgainstTheLimits) {
   v1::SegmentRequest request = ValidRequest();
   *request.mutable_inline_vocabulary() = TwoClasses();
-  EXPECT_TRUE(ValidateSegmentRequest(request, SmallLimits()).ok());
+  absl::StatusOr<ValidatedSegment> validated = ValidateSegmentRequest(request, SmallLimits());
+  ASSERT_TRUE(validated.ok()) << validated.status();
+  // Handed on in the domain's form, for the executor.
+  ASSERT_TRUE(validated->inline_vocabulary.has_value());
+  EXPECT_EQ(validated->inline_vocabulary->spec.classes.size(), 2u);
 
   request.mutable_inline_vocabulary()->add_classes()->add_names("dog");  // 3 > max_classes = 2
   EXPECT_EQ(ValidateSegmentRequest(request, SmallLimits()).status().code(),

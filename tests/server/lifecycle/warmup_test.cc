@@ -14,7 +14,6 @@
 #include "core/text/text_embedder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/vocabulary/vocabulary_definition.h"
 #include "tests/testing/test_paths.h"
 #include "tests/testing/tiny_model.h"
 
@@ -47,13 +46,13 @@ class WarmupTest : public ::testing::Test {
     return *params;
   }
 
-  // The server's builder, counting its calls and keeping the last definition.
+  // The server's builder, counting its calls and keeping the last vocabulary.
   EmbeddingBuilder CountingBuilder() {
-    return [this](const v1::VocabularyDefinition& definition, double description_weight,
+    return [this](const text::VocabularySpec& vocabulary, double description_weight,
                   const ShouldContinue&) {
       ++builds_;
-      last_definition_ = definition;
-      return embedder_->Embed(ToVocabularySpec(definition), description_weight);
+      last_vocabulary_ = vocabulary;
+      return embedder_->Embed(vocabulary, description_weight);
     };
   }
 
@@ -71,7 +70,7 @@ class WarmupTest : public ::testing::Test {
   static text::BpeTokenizer* tokenizer_;
   static text::TextEmbedder* embedder_;
   int builds_ = 0;
-  v1::VocabularyDefinition last_definition_;
+  text::VocabularySpec last_vocabulary_;
   std::atomic<int> batches_{0}, crops_{0}, requests_{0};
 };
 
@@ -84,7 +83,7 @@ TEST_F(WarmupTest, RunsOneCropThroughTheBatcher) {
   absl::Status status = RunWarmup(*model_, CountingBuilder(), batcher, Preset());
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(builds_, 1);
-  ASSERT_EQ(last_definition_.classes_size(), 1);
+  ASSERT_EQ(last_vocabulary_.classes.size(), 1u);
   EXPECT_EQ(batches_.load(), 1);
   EXPECT_EQ(crops_.load(), 1);  // the image is one crop of the preset's size
   EXPECT_EQ(requests_.load(), 1);
@@ -102,7 +101,7 @@ TEST_F(WarmupTest, UsesThePresetsCropSize) {
 
 TEST_F(WarmupTest, ReportsTheBuildersErrorWithoutUsingTheDevice) {
   DeviceBatcher batcher(*model_, RecordingOptions());
-  EmbeddingBuilder failing = [](const v1::VocabularyDefinition&, double,
+  EmbeddingBuilder failing = [](const text::VocabularySpec&, double,
                                 const ShouldContinue&) -> absl::StatusOr<text::QueryEmbeddings> {
     return absl::InternalError("text tower out of memory");
   };

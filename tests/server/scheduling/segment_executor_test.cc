@@ -21,6 +21,7 @@
 #include "server/api/segment_conversion.h"
 #include "server/vocabulary/embedding_cache.h"
 #include "server/vocabulary/memory_vocabulary_store.h"
+#include "server/vocabulary/vocabulary_proto.h"
 #include "server/vocabulary/vocabulary_registry.h"
 #include "tests/server/scheduling/tiny_pipeline.h"
 
@@ -85,8 +86,13 @@ class SegmentExecutorTest : public ::testing::Test {
              Outcome& outcome) {
     absl::StatusOr<std::unique_ptr<AdmissionTicket>> ticket = admission_.TryAdmit();
     ASSERT_TRUE(ticket.ok()) << ticket.status();
-    // Through the API's conversion seam, both ways, as the server does.
-    SegmentCall call = SegmentCallFrom(request, SmallParams(64), Limits());
+    // Through the API's conversion seam, both ways, as the server does. The request's checks
+    // (ValidateSegmentRequest) are left out, so that a bad image reaches the executor.
+    ValidatedSegment validated;
+    if (request.has_inline_vocabulary()) {
+      validated.inline_vocabulary = VocabularyFromProto(request.inline_vocabulary());
+    }
+    SegmentCall call = SegmentCallFrom(request, std::move(validated), SmallParams(64), Limits());
     call.cancel = std::move(cancel);
     call.received = absl::Now();
     executor_.Start(std::move(call), *std::move(ticket),
@@ -166,7 +172,7 @@ TEST_F(SegmentExecutorTest, AnInlineVocabularyCallAnswersWithLabelsAtTheImageSiz
 
 TEST_F(SegmentExecutorTest, ARegisteredVocabularyCallAnswersWithRawLabelsAndNoScores) {
   absl::StatusOr<VocabularyRegistry::Registration> registration =
-      registry_.Register(PetsVocabulary(), "pets", kUnsetWeight);
+      registry_.Register(VocabularyFromProto(PetsVocabulary()), "pets", kUnsetWeight);
   ASSERT_TRUE(registration.ok()) << registration.status();
   const cv::Mat image = RandomImage(64, 80, 22);
   v1::SegmentRequest request;
@@ -220,7 +226,7 @@ TEST_F(SegmentExecutorTest, ACallCancelledBeforeAWorkerTakesItEndsCancelledAndFr
   EXPECT_EQ(admission_.pending(), 0);
   EXPECT_EQ(batches_.load(), 0);
   // Nothing of it reached the registry either.
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> stored = registry_.List();
+  absl::StatusOr<std::vector<VocabularyRecord>> stored = registry_.List();
   ASSERT_TRUE(stored.ok());
   EXPECT_TRUE(stored->empty());
 }
@@ -240,7 +246,7 @@ TEST_F(SegmentExecutorTest, AnUndecodableImageEndsWithInvalidArgument) {
 
 TEST_F(SegmentExecutorTest, AnUnknownVocabularyIdEndsWithNotFound) {
   absl::StatusOr<VocabularyRegistry::Registration> registration =
-      registry_.Register(PetsVocabulary(), "pets", kUnsetWeight);
+      registry_.Register(VocabularyFromProto(PetsVocabulary()), "pets", kUnsetWeight);
   ASSERT_TRUE(registration.ok()) << registration.status();
   ASSERT_TRUE(registry_.Delete(registration->id).ok());
   v1::SegmentRequest request;

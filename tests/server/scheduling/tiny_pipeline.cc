@@ -13,7 +13,6 @@
 #include "core/text/bpe_tokenizer.h"
 #include "core/text/prompt_templates.h"
 #include "gtest/gtest.h"
-#include "server/vocabulary/vocabulary_definition.h"
 #include "tests/testing/test_paths.h"
 #include "tests/testing/tiny_model.h"
 
@@ -54,11 +53,11 @@ std::shared_ptr<const text::QueryEmbeddings> TinyQueries() {
 
 EmbeddingBuilder TinyEmbeddingBuilder() {
   const text::TextEmbedder* embedder = &TinyEmbedder();
-  return [embedder](const v1::VocabularyDefinition& definition, double description_weight,
+  return [embedder](const text::VocabularySpec& vocabulary, double description_weight,
                     const ShouldContinue& should_continue) {
     clip::TextEncodeOptions options;
     options.should_continue = should_continue;
-    return embedder->Embed(ToVocabularySpec(definition), description_weight, options);
+    return embedder->Embed(vocabulary, description_weight, options);
   };
 }
 

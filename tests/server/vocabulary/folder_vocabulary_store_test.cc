@@ -18,9 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::itaclip::server::testing::MakeDefinition;
+using ::itaclip::server::testing::RecordText;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
-using ::testing::Property;
 
 class FolderVocabularyStoreTest : public itaclip::testing::ScratchDirTest {
  protected:
@@ -33,12 +34,12 @@ class FolderVocabularyStoreTest : public itaclip::testing::ScratchDirTest {
   }
 
   // A record whose id is its definition's content id, as the registry stores them.
-  static v1::StoredVocabulary Record(const std::vector<std::string>& names) {
-    v1::StoredVocabulary record;
-    *record.mutable_definition() = MakeDefinition({{names, "described"}}, true, 0.25);
-    record.set_id(VocabularyId(record.definition()));
-    record.set_display_name("name of " + names[0]);
-    record.set_created_unix_ms(1'700'000'000'123);
+  static VocabularyRecord Record(const std::vector<std::string>& names) {
+    VocabularyRecord record;
+    record.definition = MakeDefinition({{names, "described"}}, true, 0.25);
+    record.id = VocabularyId(record.definition);
+    record.display_name = "name of " + names[0];
+    record.created_unix_ms = 1'700'000'000'123;
     return record;
   }
 
@@ -74,61 +75,82 @@ TEST_F(FolderVocabularyStoreTest, APathThatIsAFileIsRefused) {
 }
 
 TEST_F(FolderVocabularyStoreTest, ANewInstanceOnTheSameFolderSeesTheRecords) {
-  const v1::StoredVocabulary a = Record({"cat", "kitten"});
-  const v1::StoredVocabulary b = Record({"dog"});
+  const VocabularyRecord a = Record({"cat", "kitten"});
+  const VocabularyRecord b = Record({"dog"});
   {
     std::unique_ptr<VocabularyStore> writer = Open();
     ASSERT_TRUE(writer->Put(a).ok());
     ASSERT_TRUE(writer->Put(b).ok());
   }
   std::unique_ptr<VocabularyStore> reader = Open();  // a restart, or another replica
-  absl::StatusOr<v1::StoredVocabulary> got = reader->Get(a.id());
+  absl::StatusOr<VocabularyRecord> got = reader->Get(a.id);
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->SerializeAsString(), a.SerializeAsString());
+  EXPECT_EQ(RecordText(*got), RecordText(a));
   // proto3 optional presence survives the text format (unset and 0.05 are different records).
-  EXPECT_TRUE(got->definition().text_params().has_description_weight());
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = reader->List();
+  EXPECT_TRUE(got->definition.description_weight.has_value());
+  absl::StatusOr<std::vector<VocabularyRecord>> list = reader->List();
   ASSERT_TRUE(list.ok()) << list.status();
-  std::vector<std::string> ids = {a.id(), b.id()};
+  std::vector<std::string> ids = {a.id, b.id};
   std::sort(ids.begin(), ids.end());
-  EXPECT_THAT(*list, ElementsAre(Property(&v1::StoredVocabulary::id, ids[0]),
-                                 Property(&v1::StoredVocabulary::id, ids[1])));
+  EXPECT_THAT(*list, ElementsAre(Field(&VocabularyRecord::id, ids[0]),
+                                 Field(&VocabularyRecord::id, ids[1])));
 }
 
 TEST_F(FolderVocabularyStoreTest, OneTextprotoFilePerRecordAndNoTemporaryFilesLeft) {
   std::unique_ptr<VocabularyStore> store = Open();
-  const v1::StoredVocabulary a = Record({"cat"});
+  const VocabularyRecord a = Record({"cat"});
   ASSERT_TRUE(store->Put(a).ok());
   ASSERT_TRUE(store->Put(a).ok());  // the rewrite replaces the file by rename
-  EXPECT_THAT(FileNames(), ElementsAre(a.id() + ".textproto"));
+  EXPECT_THAT(FileNames(), ElementsAre(a.id + ".textproto"));
   // Text format, readable by hand.
-  std::ifstream file(StoreDir() + "/" + a.id() + ".textproto");
+  std::ifstream file(StoreDir() + "/" + a.id + ".textproto");
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr("display_name: \"name of cat\""));
-  ASSERT_TRUE(store->Delete(a.id()).ok());
+  ASSERT_TRUE(store->Delete(a.id).ok());
   EXPECT_THAT(FileNames(), ElementsAre());
+}
+
+// The file format is the text format of v1::StoredVocabulary, which earlier versions wrote too: a
+// file written by hand in that format reads back with every field, an unset weight staying unset.
+TEST_F(FolderVocabularyStoreTest, ReadsARecordFileWrittenInTheDocumentedFormat) {
+  std::unique_ptr<VocabularyStore> store = Open();
+  const std::string id = VocabularyId(MakeDefinition({{{"cat", "kitten"}, "a small feline"}}));
+  WriteFile(StoreDir() + "/" + id + ".textproto",
+            "id: \"" + id +
+                "\"\n"
+                "display_name: \"pets\"\n"
+                "definition {\n"
+                "  classes { names: \"cat\" names: \"kitten\" description: \"a small feline\" }\n"
+                "}\n"
+                "created_unix_ms: 1700000000456\n");
+  absl::StatusOr<VocabularyRecord> got = store->Get(id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(RecordText(*got), "id=" + id +
+                                  " display_name=pets created_unix_ms=1700000000456"
+                                  " background_first=0 description_weight=unset"
+                                  " class{names=[cat|kitten] description=a small feline}");
 }
 
 TEST_F(FolderVocabularyStoreTest, ListAndCountIgnoreTemporaryAndForeignFiles) {
   std::unique_ptr<VocabularyStore> store = Open();
-  const v1::StoredVocabulary a = Record({"cat"});
+  const VocabularyRecord a = Record({"cat"});
   ASSERT_TRUE(store->Put(a).ok());
   // What an interrupted Put of another replica leaves behind: half a record.
-  WriteFile(StoreDir() + "/." + a.id() + ".tmp-Ab12Cd", "id: \"voc-");
+  WriteFile(StoreDir() + "/." + a.id + ".tmp-Ab12Cd", "id: \"voc-");
   WriteFile(StoreDir() + "/README", "not a record");
   WriteFile(StoreDir() + "/voc-XYZ.textproto", "not an id");
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store->List();
+  absl::StatusOr<std::vector<VocabularyRecord>> list = store->List();
   ASSERT_TRUE(list.ok()) << list.status();
-  EXPECT_THAT(*list, ElementsAre(Property(&v1::StoredVocabulary::id, a.id())));
+  EXPECT_THAT(*list, ElementsAre(Field(&VocabularyRecord::id, a.id)));
   EXPECT_EQ(*store->Count(), 1);
 }
 
 TEST_F(FolderVocabularyStoreTest, ACorruptFileIsReportedWithItsPath) {
   std::unique_ptr<VocabularyStore> store = Open();
-  const v1::StoredVocabulary a = Record({"cat"});
-  const std::string path = StoreDir() + "/" + a.id() + ".textproto";
-  WriteFile(path, "id: \"" + a.id() + "\"\ndefinition { classes { names: \"cat\" ");  // cut off
-  const absl::Status get = store->Get(a.id()).status();
+  const VocabularyRecord a = Record({"cat"});
+  const std::string path = StoreDir() + "/" + a.id + ".textproto";
+  WriteFile(path, "id: \"" + a.id + "\"\ndefinition { classes { names: \"cat\" ");  // cut off
+  const absl::Status get = store->Get(a.id).status();
   EXPECT_EQ(get.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(get.message(), HasSubstr(path));
   const absl::Status list = store->List().status();
@@ -138,22 +160,22 @@ TEST_F(FolderVocabularyStoreTest, ACorruptFileIsReportedWithItsPath) {
 
 TEST_F(FolderVocabularyStoreTest, AFileHoldingAnotherIdIsCorrupt) {
   std::unique_ptr<VocabularyStore> store = Open();
-  const v1::StoredVocabulary a = Record({"cat"});
-  const v1::StoredVocabulary b = Record({"dog"});
+  const VocabularyRecord a = Record({"cat"});
+  const VocabularyRecord b = Record({"dog"});
   ASSERT_TRUE(store->Put(b).ok());
   // A copy of b's file under a's name.
-  fs::copy_file(StoreDir() + "/" + b.id() + ".textproto", StoreDir() + "/" + a.id() + ".textproto");
-  const absl::Status status = store->Get(a.id()).status();
+  fs::copy_file(StoreDir() + "/" + b.id + ".textproto", StoreDir() + "/" + a.id + ".textproto");
+  const absl::Status status = store->Get(a.id).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(status.message(), HasSubstr(a.id() + ".textproto"));
+  EXPECT_THAT(status.message(), HasSubstr(a.id + ".textproto"));
 }
 
 TEST_F(FolderVocabularyStoreTest, IdsCannotReachOutsideTheFolder) {
   std::unique_ptr<VocabularyStore> store = Open();
   // A file the traversal would hit if the id became a path: <scratch>/x.textproto.
   WriteFile(ScratchPath("x.textproto"), "id: \"../x\"");
-  v1::StoredVocabulary record = Record({"cat"});
-  record.set_id("../x");
+  VocabularyRecord record = Record({"cat"});
+  record.id = "../x";
   EXPECT_EQ(store->Put(record).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store->Get("../x").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store->Delete("../x").code(), absl::StatusCode::kInvalidArgument);

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "itaclip/v1/vocabulary.pb.h"
 #include "server/observability/log.h"
 #include "tests/server/vocabulary/redis_test_server.h"
 #include "tests/server/vocabulary/test_vocabularies.h"
@@ -40,12 +41,12 @@ using ::testing::StartsWith;
 
 std::string IdNumber(int n) { return absl::StrFormat("voc-%032x", n); }
 
-v1::StoredVocabulary Record(int n, const std::string& display_name = "x") {
-  v1::StoredVocabulary record;
-  record.set_id(IdNumber(n));
-  record.set_display_name(display_name);
-  *record.mutable_definition() = NumberedDefinition(n);
-  record.set_created_unix_ms(1'700'000'000'000 + n);
+VocabularyRecord Record(int n, const std::string& display_name = "x") {
+  VocabularyRecord record;
+  record.id = IdNumber(n);
+  record.display_name = display_name;
+  record.definition = NumberedDefinition(n);
+  record.created_unix_ms = 1'700'000'000'000 + n;
   return record;
 }
 
@@ -126,18 +127,24 @@ class RedisVocabularyStoreTest : public ::testing::Test {
 
 TEST_F(RedisVocabularyStoreTest, RecordsAndTheIdSetHaveTheDocumentedKeys) {
   std::unique_ptr<VocabularyStore> store = OpenOrDie(redis_->address(), "team-a:");
-  const v1::StoredVocabulary record = Record(5, "pets");
+  const VocabularyRecord record = Record(5, "pets");
   ASSERT_TRUE(store->Put(record).ok());
 
   std::unique_ptr<RawRedis> raw = Raw();
-  // Read back with our own connection: the value is the binary protobuf of the record.
+  // Read back with our own connection: the value is the binary protobuf of the record
+  // (v1::StoredVocabulary), every field in place and the weight left unset.
   v1::StoredVocabulary stored;
-  ASSERT_TRUE(stored.ParseFromString(raw->Command({"GET", "team-a:vocab:" + record.id()})));
-  EXPECT_EQ(stored.SerializeAsString(), record.SerializeAsString());
-  EXPECT_EQ(raw->Command({"SMEMBERS", "team-a:vocabs"}), record.id());
+  ASSERT_TRUE(stored.ParseFromString(raw->Command({"GET", "team-a:vocab:" + record.id})));
+  EXPECT_EQ(stored.id(), record.id);
+  EXPECT_EQ(stored.display_name(), "pets");
+  EXPECT_EQ(stored.created_unix_ms(), 1'700'000'000'005);
+  ASSERT_EQ(stored.definition().classes_size(), 1);
+  EXPECT_THAT(stored.definition().classes(0).names(), ElementsAre("thing 5"));
+  EXPECT_FALSE(stored.definition().text_params().has_description_weight());
+  EXPECT_EQ(raw->Command({"SMEMBERS", "team-a:vocabs"}), record.id);
   EXPECT_EQ(raw->Command({"DBSIZE"}), "2");  // nothing else was written
 
-  ASSERT_TRUE(store->Delete(record.id()).ok());
+  ASSERT_TRUE(store->Delete(record.id).ok());
   EXPECT_EQ(raw->Command({"DBSIZE"}), "0");  // the record and the (now empty) set are gone
 }
 
@@ -147,15 +154,15 @@ TEST_F(RedisVocabularyStoreTest, TwoStoresOnOneRedisSeeEachOther) {
   std::unique_ptr<VocabularyStore> b = OpenOrDie(redis_->address());
   ASSERT_TRUE(a->Put(Record(1, "from a")).ok());
   ASSERT_TRUE(b->Put(Record(2, "from b")).ok());
-  EXPECT_EQ(b->Get(IdNumber(1))->display_name(), "from a");
-  EXPECT_EQ(a->Get(IdNumber(2))->display_name(), "from b");
+  EXPECT_EQ(b->Get(IdNumber(1))->display_name, "from a");
+  EXPECT_EQ(a->Get(IdNumber(2))->display_name, "from b");
   EXPECT_EQ(*a->Count(), 2);
   ASSERT_TRUE(b->Delete(IdNumber(1)).ok());
   EXPECT_EQ(a->Get(IdNumber(1)).status().code(), absl::StatusCode::kNotFound);
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = a->List();
+  absl::StatusOr<std::vector<VocabularyRecord>> list = a->List();
   ASSERT_TRUE(list.ok()) << list.status();
   ASSERT_EQ(list->size(), 1u);
-  EXPECT_EQ((*list)[0].id(), IdNumber(2));
+  EXPECT_EQ((*list)[0].id, IdNumber(2));
 }
 
 TEST_F(RedisVocabularyStoreTest, KeyPrefixesSeparateDeployments) {
@@ -173,13 +180,13 @@ TEST_F(RedisVocabularyStoreTest, ListSkipsIdsWhoseRecordVanishedAndSpansSeveralB
   for (int n = 1; n <= 600; ++n) ASSERT_TRUE(store->Put(Record(n)).ok());
   // A record deleted by hand between a List's SMEMBERS and its MGET looks like this.
   Raw()->Command({"DEL", "itaclip:vocab:" + IdNumber(300)});
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store->List();
+  absl::StatusOr<std::vector<VocabularyRecord>> list = store->List();
   ASSERT_TRUE(list.ok()) << list.status();
   ASSERT_EQ(list->size(), 599u);
-  EXPECT_EQ(list->front().id(), IdNumber(1));
-  EXPECT_EQ(list->back().id(), IdNumber(600));
-  EXPECT_EQ((*list)[298].id(), IdNumber(299));
-  EXPECT_EQ((*list)[299].id(), IdNumber(301));
+  EXPECT_EQ(list->front().id, IdNumber(1));
+  EXPECT_EQ(list->back().id, IdNumber(600));
+  EXPECT_EQ((*list)[298].id, IdNumber(299));
+  EXPECT_EQ((*list)[299].id, IdNumber(301));
 }
 
 TEST_F(RedisVocabularyStoreTest, CorruptRecordsAreDataLossNamingTheKey) {
@@ -192,7 +199,9 @@ TEST_F(RedisVocabularyStoreTest, CorruptRecordsAreDataLossNamingTheKey) {
   EXPECT_THAT(status.message(), HasSubstr(key));
 
   // A valid record under another id's key.
-  raw->Command({"SET", key, Record(10).SerializeAsString()});
+  v1::StoredVocabulary other;
+  other.set_id(IdNumber(10));
+  raw->Command({"SET", key, other.SerializeAsString()});
   status = store->Get(IdNumber(9)).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(status.message(), HasSubstr(IdNumber(10)));
@@ -234,7 +243,7 @@ TEST_F(RedisVocabularyStoreTest, KilledRedisIsUnavailableAndARestartRecovers) {
   EXPECT_TRUE(EventuallyOk([&] { return store->Ping(); }).ok());
   EXPECT_EQ(store->Get(IdNumber(1)).status().code(), absl::StatusCode::kNotFound);  // data lost
   ASSERT_TRUE(store->Put(Record(3)).ok());
-  EXPECT_EQ(store->Get(IdNumber(3))->id(), IdNumber(3));
+  EXPECT_EQ(store->Get(IdNumber(3))->id, IdNumber(3));
   EXPECT_EQ(*store->Count(), 1);
   EXPECT_EQ(logs.Count("vocabulary_store_recovered"), 1) << logs.All();
 }
@@ -324,9 +333,9 @@ TEST(RedisVocabularyStoreAuthTest, ThePasswordAndTheAclUserAreSentAndNeverQuoted
   EXPECT_TRUE(right->Ping().ok());
 
   std::unique_ptr<VocabularyStore> alice = open("alice", "alice-pw");
-  absl::StatusOr<v1::StoredVocabulary> got = alice->Get(IdNumber(1));
+  absl::StatusOr<VocabularyRecord> got = alice->Get(IdNumber(1));
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->id(), IdNumber(1));
+  EXPECT_EQ(got->id, IdNumber(1));
   std::unique_ptr<VocabularyStore> alice_wrong = open("alice", password);
   status = alice_wrong->Get(IdNumber(1)).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;

@@ -5,35 +5,45 @@
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/common/status_macros.h"
 
 namespace itaclip::server::testing {
 
-v1::VocabularyDefinition MakeDefinition(const std::vector<TestClass>& classes,
-                                        bool background_first,
-                                        std::optional<double> description_weight) {
-  v1::VocabularyDefinition definition;
+Vocabulary MakeDefinition(const std::vector<TestClass>& classes, bool background_first,
+                          std::optional<double> description_weight) {
+  Vocabulary vocabulary;
   for (const TestClass& test_class : classes) {
-    v1::ClassDefinition& cls = *definition.add_classes();
-    for (const std::string& name : test_class.names) cls.add_names(name);
-    cls.set_description(test_class.description);
+    vocabulary.spec.classes.push_back(text::ClassSpec{test_class.names, test_class.description});
   }
-  definition.set_background_first(background_first);
-  if (description_weight.has_value()) {
-    definition.mutable_text_params()->set_description_weight(*description_weight);
-  }
-  return definition;
+  vocabulary.spec.background_first = background_first;
+  vocabulary.description_weight = description_weight;
+  return vocabulary;
 }
 
-v1::VocabularyDefinition NumberedDefinition(int n) {
-  return MakeDefinition({{{absl::StrCat("thing ", n)}, ""}});
+Vocabulary NumberedDefinition(int n) { return MakeDefinition({{{absl::StrCat("thing ", n)}, ""}}); }
+
+std::string RecordText(const VocabularyRecord& record) {
+  const Vocabulary& vocabulary = record.definition;
+  std::string text = absl::StrCat("id=", record.id, " display_name=", record.display_name,
+                                  " created_unix_ms=", record.created_unix_ms,
+                                  " background_first=", vocabulary.spec.background_first);
+  absl::StrAppend(&text, " description_weight=",
+                  vocabulary.description_weight.has_value()
+                      ? absl::StrCat(*vocabulary.description_weight)
+                      : std::string("unset"));
+  for (const text::ClassSpec& cls : vocabulary.spec.classes) {
+    absl::StrAppend(&text, " class{names=[", absl::StrJoin(cls.names, "|"),
+                    "] description=", cls.description, "}");
+  }
+  return text;
 }
 
 EmbeddingBuilder FakeEmbeddingBuilder::AsBuilder() {
-  return [this](const v1::VocabularyDefinition& definition, double description_weight,
+  return [this](const text::VocabularySpec& vocabulary, double description_weight,
                 const ShouldContinue& should_continue) -> absl::StatusOr<text::QueryEmbeddings> {
     if (should_continue) RETURN_IF_ERROR(should_continue());
-    return Build(definition, description_weight);
+    return Build(vocabulary, description_weight);
   };
 }
 
@@ -48,7 +58,7 @@ std::vector<double> FakeEmbeddingBuilder::weights() const {
 }
 
 absl::StatusOr<text::QueryEmbeddings> FakeEmbeddingBuilder::Build(
-    const v1::VocabularyDefinition& definition, double description_weight) {
+    const text::VocabularySpec& vocabulary, double description_weight) {
   ++calls_;
   {
     absl::MutexLock lock(&mu_);
@@ -62,9 +72,9 @@ absl::StatusOr<text::QueryEmbeddings> FakeEmbeddingBuilder::Build(
   }
   text::QueryEmbeddings result;
   std::vector<at::Tensor> rows;
-  for (int c = 0; c < definition.classes_size(); ++c) {
-    result.class_names.push_back(definition.classes(c).names(0));
-    for (int n = 0; n < definition.classes(c).names_size(); ++n) {
+  for (int c = 0; c < static_cast<int>(vocabulary.classes.size()); ++c) {
+    result.class_names.push_back(vocabulary.classes[c].names[0]);
+    for (size_t n = 0; n < vocabulary.classes[c].names.size(); ++n) {
       result.query_class.push_back(c);
       rows.push_back(at::full({kFakeDim}, static_cast<double>(c), at::kFloat));
     }

@@ -14,7 +14,6 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "itaclip/v1/vocabulary.pb.h"
 #include "server/vocabulary/vocabulary_registry.h"
 
 namespace itaclip::server::testing {
@@ -24,13 +23,16 @@ struct TestClass {
   std::string description;
 };
 
-// A definition with `classes` in order; the description weight is left unset when nullopt.
-v1::VocabularyDefinition MakeDefinition(const std::vector<TestClass>& classes,
-                                        bool background_first = false,
-                                        std::optional<double> description_weight = std::nullopt);
+// A vocabulary with `classes` in order; the description weight is left unset when nullopt.
+Vocabulary MakeDefinition(const std::vector<TestClass>& classes, bool background_first = false,
+                          std::optional<double> description_weight = std::nullopt);
 
-// A distinct valid one-class definition for each `n` (names {"thing <n>"}).
-v1::VocabularyDefinition NumberedDefinition(int n);
+// A distinct valid one-class vocabulary for each `n` (names {"thing <n>"}).
+Vocabulary NumberedDefinition(int n);
+
+// Every field of `record`, spelled out, so that a test can compare two records with EXPECT_EQ and
+// see which field differs.
+std::string RecordText(const VocabularyRecord& record);
 
 // Embedding rows of the fake: kFakeDim float32 values each, so a vocabulary of Q names takes
 // Q * kFakeDim * 4 bytes in the cache.
@@ -55,7 +57,7 @@ class FakeEmbeddingBuilder {
   void FailWith(absl::Status status);
 
  private:
-  absl::StatusOr<text::QueryEmbeddings> Build(const v1::VocabularyDefinition& definition,
+  absl::StatusOr<text::QueryEmbeddings> Build(const text::VocabularySpec& vocabulary,
                                               double description_weight);
 
   std::atomic<int> calls_{0};

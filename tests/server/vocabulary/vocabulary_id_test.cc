@@ -6,6 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "itaclip/v1/vocabulary.pb.h"
+#include "server/vocabulary/vocabulary_proto.h"
 #include "tests/server/vocabulary/test_vocabularies.h"
 
 namespace itaclip::server {
@@ -16,12 +18,12 @@ using ::testing::HasSubstr;
 
 // One class {names: ["cat", "kitten"], description: "a small feline"}, background_first false,
 // description weight 0.05.
-v1::VocabularyDefinition GoldenDefinition() {
+Vocabulary GoldenDefinition() {
   return MakeDefinition({{{"cat", "kitten"}, "a small feline"}}, false, 0.05);
 }
 
 // The same with the description weight unset.
-v1::VocabularyDefinition UnsetWeightDefinition() {
+Vocabulary UnsetWeightDefinition() {
   return MakeDefinition({{{"cat", "kitten"}, "a small feline"}});
 }
 
@@ -59,7 +61,7 @@ TEST(VocabularyIdTest, GoldenIdMatchesSha256sum) {
 }
 
 TEST(VocabularyIdTest, SameContentGivesTheSameId) {
-  // Built separately, in a different order of setter calls.
+  // Built separately, as a client's message, in a different order of setter calls.
   v1::VocabularyDefinition other;
   other.mutable_text_params()->set_description_weight(0.05);
   other.set_background_first(false);
@@ -67,7 +69,7 @@ TEST(VocabularyIdTest, SameContentGivesTheSameId) {
   cls.set_description("a small feline");
   cls.add_names("cat");
   cls.add_names("kitten");
-  EXPECT_EQ(VocabularyId(other), VocabularyId(GoldenDefinition()));
+  EXPECT_EQ(VocabularyId(VocabularyFromProto(other)), VocabularyId(GoldenDefinition()));
 }
 
 // An unset weight means "the preset's" (issue 13): other content than any explicit weight, with

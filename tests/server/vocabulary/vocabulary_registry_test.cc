@@ -26,15 +26,16 @@ using ::itaclip::server::testing::FakeEmbeddingBuilder;
 using ::itaclip::server::testing::kFakeDim;
 using ::itaclip::server::testing::MakeDefinition;
 using ::itaclip::server::testing::NumberedDefinition;
+using ::itaclip::server::testing::RecordText;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
-using ::testing::Property;
 
 constexpr int64_t kBytesPerQuery = kFakeDim * 4;  // float32
 
 // Three classes, four names: 64 bytes of fake embeddings.
-v1::VocabularyDefinition Pets() {
+Vocabulary Pets() {
   return MakeDefinition(
       {{{"background"}, ""}, {{"cat", "kitten"}, "a small feline"}, {{"dog"}, ""}},
       /*background_first=*/true);
@@ -75,12 +76,13 @@ TEST_F(VocabularyRegistryTest, RegisterStoresBuildsAndReports) {
   EXPECT_TRUE(registry_->IsResident(r->id));
   EXPECT_EQ(registry_->ResidentBytes(r->id), 4 * kBytesPerQuery);
 
-  absl::StatusOr<v1::StoredVocabulary> stored = registry_->Get(r->id);
+  absl::StatusOr<VocabularyRecord> stored = registry_->Get(r->id);
   ASSERT_TRUE(stored.ok()) << stored.status();
-  EXPECT_EQ(stored->id(), r->id);
-  EXPECT_EQ(stored->display_name(), "pets");
-  EXPECT_EQ(stored->definition().SerializeAsString(), Pets().SerializeAsString());
-  EXPECT_GT(stored->created_unix_ms(), 1'600'000'000'000);  // a real clock, after 2020
+  EXPECT_EQ(stored->id, r->id);
+  EXPECT_EQ(stored->display_name, "pets");
+  EXPECT_EQ(RecordText(*stored),
+            RecordText(VocabularyRecord{r->id, "pets", Pets(), stored->created_unix_ms}));
+  EXPECT_GT(stored->created_unix_ms, 1'600'000'000'000);  // a real clock, after 2020
 
   absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> e =
       registry_->Embeddings(r->id, kUnsetWeight);
@@ -93,7 +95,7 @@ TEST_F(VocabularyRegistryTest, RegisteringTheSameContentAgainChangesNothing) {
   const std::string id = registry_->Register(Pets(), "pets", kUnsetWeight)->id;
   // Built again: the same content. (An explicit 0.05 is other content since issue 13: unset means
   // the preset's weight; vocabulary_id_test checks that.)
-  const v1::VocabularyDefinition same = Pets();
+  const Vocabulary same = Pets();
   absl::StatusOr<VocabularyRegistry::Registration> again =
       registry_->Register(same, "animals", kUnsetWeight);
   ASSERT_TRUE(again.ok()) << again.status();
@@ -101,7 +103,7 @@ TEST_F(VocabularyRegistryTest, RegisteringTheSameContentAgainChangesNothing) {
   EXPECT_TRUE(again->already_registered);
   EXPECT_EQ(again->build_ms, 0.0);
   EXPECT_EQ(fake_->calls(), 1);
-  EXPECT_EQ(registry_->Get(id)->display_name(), "pets");
+  EXPECT_EQ(registry_->Get(id)->display_name, "pets");
   EXPECT_EQ(registry_->List()->size(), 1u);
 }
 
@@ -224,8 +226,8 @@ TEST_F(VocabularyRegistryTest, AnUnsetWeightIsThePresetsAndAnExplicitOneWins) {
   EXPECT_EQ(fake_->weights(), (std::vector<double>{0.05, 0.15, 0.20}));
   EXPECT_EQ(registry_->ResidentBytes(unset), 3 * 4 * kBytesPerQuery);
 
-  v1::VocabularyDefinition fixed = Pets();
-  fixed.mutable_text_params()->set_description_weight(0.3);
+  Vocabulary fixed = Pets();
+  fixed.description_weight = 0.3;
   const std::string explicit_id = registry_->Register(fixed, "fixed", 0.05)->id;
   EXPECT_NE(explicit_id, unset);
   ASSERT_TRUE(registry_->Embeddings(explicit_id, 0.15).ok());
@@ -240,8 +242,8 @@ TEST_F(VocabularyRegistryTest, AnUnsetWeightIsThePresetsAndAnExplicitOneWins) {
 }
 
 TEST_F(VocabularyRegistryTest, AnExplicitWeightVocabularyBuiltFromTheStoreIsCachedOnce) {
-  v1::VocabularyDefinition fixed = Pets();
-  fixed.mutable_text_params()->set_description_weight(0.3);
+  Vocabulary fixed = Pets();
+  fixed.description_weight = 0.3;
   const std::string id = registry_->Register(fixed, "fixed", 0.05)->id;
   MakeRegistry();  // a restart: the store holds it, nothing is resident
   ASSERT_TRUE(registry_->Embeddings(id, 0.15).ok());
@@ -252,23 +254,23 @@ TEST_F(VocabularyRegistryTest, AnExplicitWeightVocabularyBuiltFromTheStoreIsCach
 // A record stored by an earlier version: its id hashed the unset weight as 0.05, which is what the
 // vocabulary meant then. It is served with 0.05, not refused as edited.
 TEST_F(VocabularyRegistryTest, ARecordStoredByAnEarlierVersionKeepsItsWeight) {
-  v1::StoredVocabulary record;
-  *record.mutable_definition() = Pets();
-  record.set_id(LegacyVocabularyId(Pets()));
-  ASSERT_NE(record.id(), VocabularyId(Pets()));
+  VocabularyRecord record;
+  record.definition = Pets();
+  record.id = LegacyVocabularyId(Pets());
+  ASSERT_NE(record.id, VocabularyId(Pets()));
   ASSERT_TRUE(store_->Put(record).ok());
   absl::StatusOr<std::shared_ptr<const text::QueryEmbeddings>> e =
-      registry_->Embeddings(record.id(), 0.20);
+      registry_->Embeddings(record.id, 0.20);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(fake_->weights(), (std::vector<double>{0.05}));
 }
 
 TEST_F(VocabularyRegistryTest, AnEditedStoredDefinitionIsDataLoss) {
-  v1::StoredVocabulary record;
-  *record.mutable_definition() = Pets();
-  record.set_id(VocabularyId(NumberedDefinition(9)));  // not Pets' content id
+  VocabularyRecord record;
+  record.definition = Pets();
+  record.id = VocabularyId(NumberedDefinition(9));  // not Pets' content id
   ASSERT_TRUE(store_->Put(record).ok());
-  const absl::Status status = registry_->Embeddings(record.id(), kUnsetWeight).status();
+  const absl::Status status = registry_->Embeddings(record.id, kUnsetWeight).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(status.message(), HasSubstr(VocabularyId(Pets())));
   EXPECT_EQ(fake_->calls(), 0);
@@ -276,9 +278,9 @@ TEST_F(VocabularyRegistryTest, AnEditedStoredDefinitionIsDataLoss) {
 
 TEST_F(VocabularyRegistryTest, ConcurrentRequestsForOneIdShareOneBuild) {
   // Stored directly (as by another replica), so that nothing is resident yet.
-  v1::StoredVocabulary record;
-  *record.mutable_definition() = Pets();
-  record.set_id(VocabularyId(Pets()));
+  VocabularyRecord record;
+  record.definition = Pets();
+  record.id = VocabularyId(Pets());
   ASSERT_TRUE(store_->Put(record).ok());
 
   fake_->HoldBuilds();
@@ -287,7 +289,7 @@ TEST_F(VocabularyRegistryTest, ConcurrentRequestsForOneIdShareOneBuild) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t, &record, &results] {
-      results[t] = registry_->Embeddings(record.id(), kUnsetWeight);
+      results[t] = registry_->Embeddings(record.id, kUnsetWeight);
     });
   }
   // Every thread has missed the cache (under the registry's lock, so each has joined the flight
@@ -302,13 +304,13 @@ TEST_F(VocabularyRegistryTest, ConcurrentRequestsForOneIdShareOneBuild) {
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(*result, *results[0]);  // the very same object
   }
-  EXPECT_TRUE(registry_->IsResident(record.id()));
+  EXPECT_TRUE(registry_->IsResident(record.id));
 }
 
 TEST_F(VocabularyRegistryTest, AFailedBuildReachesEveryWaiterAndIsNotCached) {
-  v1::StoredVocabulary record;
-  *record.mutable_definition() = Pets();
-  record.set_id(VocabularyId(Pets()));
+  VocabularyRecord record;
+  record.definition = Pets();
+  record.id = VocabularyId(Pets());
   ASSERT_TRUE(store_->Put(record).ok());
 
   fake_->HoldBuilds();
@@ -318,7 +320,7 @@ TEST_F(VocabularyRegistryTest, AFailedBuildReachesEveryWaiterAndIsNotCached) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t, &record, &results] {
-      results[t] = registry_->Embeddings(record.id(), kUnsetWeight).status();
+      results[t] = registry_->Embeddings(record.id, kUnsetWeight).status();
     });
   }
   fake_->entered().WaitForNotification();
@@ -330,12 +332,12 @@ TEST_F(VocabularyRegistryTest, AFailedBuildReachesEveryWaiterAndIsNotCached) {
   for (const absl::Status& status : results) {
     EXPECT_EQ(status, absl::UnavailableError("device lost"));
   }
-  EXPECT_FALSE(registry_->IsResident(record.id()));
+  EXPECT_FALSE(registry_->IsResident(record.id));
   // The next request builds again, and this time succeeds.
   fake_->FailWith(absl::OkStatus());
-  EXPECT_TRUE(registry_->Embeddings(record.id(), kUnsetWeight).ok());
+  EXPECT_TRUE(registry_->Embeddings(record.id, kUnsetWeight).ok());
   EXPECT_EQ(fake_->calls(), 2);
-  EXPECT_TRUE(registry_->IsResident(record.id()));
+  EXPECT_TRUE(registry_->IsResident(record.id));
 }
 
 TEST(VocabularyRegistryRestartTest, ANewRegistryOnTheSameFolderRebuildsOnFirstUse) {
@@ -359,10 +361,10 @@ TEST(VocabularyRegistryRestartTest, ANewRegistryOnTheSameFolderRebuildsOnFirstUs
   FakeEmbeddingBuilder fake;
   VocabularyRegistry registry(store->get(), &cache, fake.AsBuilder(), Limits());
 
-  absl::StatusOr<v1::StoredVocabulary> stored = registry.Get(id);
+  absl::StatusOr<VocabularyRecord> stored = registry.Get(id);
   ASSERT_TRUE(stored.ok()) << stored.status();
-  EXPECT_EQ(stored->display_name(), "pets");
-  EXPECT_THAT(*registry.List(), ElementsAre(Property(&v1::StoredVocabulary::id, id)));
+  EXPECT_EQ(stored->display_name, "pets");
+  EXPECT_THAT(*registry.List(), ElementsAre(Field(&VocabularyRecord::id, id)));
   EXPECT_FALSE(registry.IsResident(id));
   EXPECT_EQ(registry.ResidentBytes(id), 0);
 

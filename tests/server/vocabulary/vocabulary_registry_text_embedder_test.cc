@@ -1,5 +1,5 @@
 // The registry wired to the real text tower (a tiny random CLIP model), as the server wires it: the
-// builder runs text::TextEmbedder::Embed(ToVocabularySpec(def), weight), with the registry
+// builder runs text::TextEmbedder::Embed(vocabulary.spec, weight), with the registry
 // choosing the weight (the definition's own, else the preset's).
 #include <ATen/ATen.h>
 
@@ -42,14 +42,14 @@ TEST(VocabularyRegistryTextEmbedderTest, RegisteringBuildsOneRowPerName) {
   int builds = 0;
   VocabularyRegistry registry(
       store.get(), &cache,
-      [&embedder, &builds](const v1::VocabularyDefinition& definition, double weight,
+      [&embedder, &builds](const text::VocabularySpec& vocabulary, double weight,
                            const ShouldContinue&) {
         ++builds;
-        return embedder.Embed(ToVocabularySpec(definition), weight);
+        return embedder.Embed(vocabulary, weight);
       },
       Limits());
 
-  const v1::VocabularyDefinition definition =
+  const Vocabulary definition =
       MakeDefinition({{{"sky"}, ""}, {{"cat", "kitten"}, "a small pet"}, {{"person"}, "a human"}},
                      /*background_first=*/true, /*description_weight=*/0.3);
   absl::StatusOr<VocabularyRegistry::Registration> r =

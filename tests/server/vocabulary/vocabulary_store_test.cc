@@ -27,19 +27,20 @@ namespace itaclip::server {
 namespace {
 
 using ::itaclip::server::testing::NumberedDefinition;
+using ::itaclip::server::testing::RecordText;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
-using ::testing::Property;
 
 // "voc-" followed by 32 hex digits whose last ones are `n` (so that ids sort like n).
 std::string IdNumber(int n) { return absl::StrFormat("voc-%032x", n); }
 
-v1::StoredVocabulary Record(const std::string& id, const std::string& display_name) {
-  v1::StoredVocabulary record;
-  record.set_id(id);
-  record.set_display_name(display_name);
-  *record.mutable_definition() = NumberedDefinition(static_cast<int>(display_name.size()));
-  record.set_created_unix_ms(1'700'000'000'000);
+VocabularyRecord Record(const std::string& id, const std::string& display_name) {
+  VocabularyRecord record;
+  record.id = id;
+  record.display_name = display_name;
+  record.definition = NumberedDefinition(static_cast<int>(display_name.size()));
+  record.created_unix_ms = 1'700'000'000'000;
   return record;
 }
 
@@ -82,11 +83,11 @@ class VocabularyStoreContractTest : public ::testing::TestWithParam<StoreKind> {
 };
 
 TEST_P(VocabularyStoreContractTest, PutThenGetReturnsTheRecord) {
-  const v1::StoredVocabulary record = Record(IdNumber(7), "pets");
+  const VocabularyRecord record = Record(IdNumber(7), "pets");
   ASSERT_TRUE(store_->Put(record).ok());
-  absl::StatusOr<v1::StoredVocabulary> got = store_->Get(record.id());
+  absl::StatusOr<VocabularyRecord> got = store_->Get(record.id);
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->SerializeAsString(), record.SerializeAsString());
+  EXPECT_EQ(RecordText(*got), RecordText(record));
 }
 
 TEST_P(VocabularyStoreContractTest, MissingIdIsNotFound) {
@@ -99,18 +100,18 @@ TEST_P(VocabularyStoreContractTest, MissingIdIsNotFound) {
 TEST_P(VocabularyStoreContractTest, PutReplaces) {
   ASSERT_TRUE(store_->Put(Record(IdNumber(3), "old")).ok());
   ASSERT_TRUE(store_->Put(Record(IdNumber(3), "new name")).ok());
-  EXPECT_EQ(store_->Get(IdNumber(3))->display_name(), "new name");
+  EXPECT_EQ(store_->Get(IdNumber(3))->display_name, "new name");
   EXPECT_EQ(*store_->Count(), 1);
 }
 
 TEST_P(VocabularyStoreContractTest, ListIsSortedById) {
   for (int n : {12, 3, 200, 5}) ASSERT_TRUE(store_->Put(Record(IdNumber(n), "x")).ok());
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store_->List();
+  absl::StatusOr<std::vector<VocabularyRecord>> list = store_->List();
   ASSERT_TRUE(list.ok()) << list.status();
-  EXPECT_THAT(*list, ElementsAre(Property(&v1::StoredVocabulary::id, IdNumber(3)),
-                                 Property(&v1::StoredVocabulary::id, IdNumber(5)),
-                                 Property(&v1::StoredVocabulary::id, IdNumber(12)),
-                                 Property(&v1::StoredVocabulary::id, IdNumber(200))));
+  EXPECT_THAT(*list, ElementsAre(Field(&VocabularyRecord::id, IdNumber(3)),
+                                 Field(&VocabularyRecord::id, IdNumber(5)),
+                                 Field(&VocabularyRecord::id, IdNumber(12)),
+                                 Field(&VocabularyRecord::id, IdNumber(200))));
   EXPECT_EQ(*store_->Count(), 4);
 }
 
@@ -120,7 +121,7 @@ TEST_P(VocabularyStoreContractTest, DeleteRemoves) {
   ASSERT_TRUE(store_->Delete(IdNumber(1)).ok());
   EXPECT_EQ(store_->Get(IdNumber(1)).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Delete(IdNumber(1)).code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(*store_->List(), ElementsAre(Property(&v1::StoredVocabulary::id, IdNumber(2))));
+  EXPECT_THAT(*store_->List(), ElementsAre(Field(&VocabularyRecord::id, IdNumber(2))));
 }
 
 TEST_P(VocabularyStoreContractTest, MalformedIdsAreRefusedEverywhere) {
@@ -148,10 +149,10 @@ TEST_P(VocabularyStoreContractTest, ConcurrentPutsAllLand) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(*store_->Count(), kThreads * kPerThread + 1);
-  absl::StatusOr<std::vector<v1::StoredVocabulary>> list = store_->List();
+  absl::StatusOr<std::vector<VocabularyRecord>> list = store_->List();
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(list->size(), static_cast<size_t>(kThreads * kPerThread + 1));
-  EXPECT_EQ(store_->Get(IdNumber(1000))->display_name(), "shared");
+  EXPECT_EQ(store_->Get(IdNumber(1000))->display_name, "shared");
 }
 
 INSTANTIATE_TEST_SUITE_P(
