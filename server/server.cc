@@ -349,6 +349,10 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
     Log(LogLevel::kInfo, "warmed_up").With("ms", absl::ToDoubleMilliseconds(absl::Now() - start));
   }
   parts.serving.model_config = parts.bundle.model->config();
+  parts.serving.num_templates = static_cast<int64_t>(parts.bundle.templates.size());
+  parts.serving.text_batch = config.scheduling().text_batch() > 0
+                                 ? config.scheduling().text_batch()
+                                 : clip::DefaultTextBatch(parts.bundle.model->device());
   parts.serving.info = MakeServerInfo(config, parts.bundle);
   parts.serving.registry = parts.registry.get();
   parts.serving.workers = parts.workers.get();

@@ -8,6 +8,7 @@
 #include "server/api/segment_conversion.h"
 #include "server/scheduling/request_memory.h"
 #include "server/vocabulary/vocabulary_definition.h"
+#include "server/vocabulary/vocabulary_id.h"
 #include "server/vocabulary/vocabulary_proto.h"
 
 namespace itaclip::server {
@@ -55,7 +56,11 @@ void SegmentationApi::RegisterClasses(
       [&]() -> absl::StatusOr<std::unique_ptr<AdmissionTicket>> {
     ASSIGN_OR_RETURN(Vocabulary validated, ValidateRegisterRequest(call->request(), limits_));
     vocabulary = std::make_shared<const Vocabulary>(std::move(validated));
-    return parts->admission->TryAdmit();
+    // The text build counts against the same memory limits as a segmentation.
+    RequestCost cost;
+    cost.peak_bytes = VocabularyBuildBytes(*parts, VocabularyId(*vocabulary), SizeOf(*vocabulary));
+    RETURN_IF_ERROR(CheckRequestCost(cost, limits_));
+    return parts->admission->TryAdmit(cost.peak_bytes);
   }();
   if (!admitted.ok()) {
     call->Finish(admitted.status());
@@ -143,13 +148,17 @@ absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationApi::AdmitSegment(
     CheckedSegment checked, SegmentCall& segment_call) const {
   RETURN_IF_ERROR(call.cancel()->Check("checking the vocabulary"));
   VocabularySize vocabulary;
+  std::string id;
   if (request.has_vocabulary_id()) {
     // An unknown id is answered now (NOT_FOUND) rather than after waiting in the queue.
-    ASSIGN_OR_RETURN(vocabulary, parts.registry->CheckSegmentable(request.vocabulary_id()));
+    id = request.vocabulary_id();
+    ASSIGN_OR_RETURN(vocabulary, parts.registry->CheckSegmentable(id));
   } else {
+    id = VocabularyId(*checked.request.inline_vocabulary);
     vocabulary = SizeOf(*checked.request.inline_vocabulary);
   }
   RequestShape shape;
+  shape.vocabulary_build_bytes = VocabularyBuildBytes(parts, id, vocabulary);
   shape.width = checked.request.image.width;
   shape.height = checked.request.image.height;
   shape.num_classes = vocabulary.num_classes;
@@ -164,6 +173,16 @@ absl::StatusOr<std::unique_ptr<AdmissionTicket>> SegmentationApi::AdmitSegment(
   segment_call.cancel = call.cancel();
   segment_call.received = call.received();
   return ticket;
+}
+
+int64_t SegmentationApi::VocabularyBuildBytes(const ServingParts& parts, const std::string& id,
+                                              const VocabularySize& size) {
+  if (parts.registry->IsResident(id)) return 0;
+  TextBuildShape shape;
+  shape.num_strings = int64_t{size.num_queries} + size.num_descriptions;
+  shape.num_templates = parts.num_templates;
+  shape.text_batch = parts.text_batch;
+  return EstimateTextBuildBytes(shape, parts.model_config);
 }
 
 void SegmentationApi::OnStoreThread(const ServingParts& parts, ApiCall* call,

@@ -43,6 +43,10 @@ struct ServingParts {
   AdmissionControl* admission = nullptr;
   std::map<std::string, pipeline::PipelineParams> presets;
   checkpoint::ClipConfig model_config;  // the shapes that a request's memory estimate needs
+  // The text tower's work per string, for a vocabulary build's estimate (EstimateTextBuildBytes):
+  // prompt templates, and prompts per batch (the configured text_batch or the device's default).
+  int64_t num_templates = 0;
+  int64_t text_batch = 0;
   v1::ServerInfo info;
 };
 
@@ -92,6 +96,10 @@ class SegmentationApi {
                                                                 const ApiCall& call,
                                                                 CheckedSegment checked,
                                                                 SegmentCall& segment_call) const;
+  // What a call may spend building the embeddings of vocabulary `id` of `size`
+  // (EstimateTextBuildBytes): 0 when they are resident already.
+  static int64_t VocabularyBuildBytes(const ServingParts& parts, const std::string& id,
+                                      const VocabularySize& size);
   // Runs `work`, which reads or writes the vocabulary store, on a store thread (after the call's
   // deadline and cancellation are checked) and finishes `call` with its status.
   static void OnStoreThread(const ServingParts& parts, ApiCall* call,

@@ -13,6 +13,7 @@ namespace itaclip::server {
 namespace {
 
 constexpr int64_t kFloatBytes = 4;
+constexpr int64_t kTokenIdBytes = 4;  // int32, as the tokenizer gives them
 
 // The keep-ratio size in 64-bit arithmetic: RescaledSize takes an int cv::Size, which a header
 // cannot overflow (max_decoded_pixels has already bounded width·height).
@@ -48,8 +49,18 @@ RequestCost EstimateRequestCost(const RequestShape& shape, const pipeline::Pipel
     planes += 3 + 3 * 8 * static_cast<int64_t>(params.pamr_dilations.size());
   }
   bytes += planes * original * kFloatBytes + original * 8;
-  cost.peak_bytes = bytes;
+  cost.peak_bytes = bytes + shape.vocabulary_build_bytes;
   return cost;
+}
+
+int64_t EstimateTextBuildBytes(const TextBuildShape& shape, const checkpoint::ClipConfig& model) {
+  const int64_t prompts = shape.num_strings * shape.num_templates;
+  const int64_t context = model.context_length;
+  int64_t bytes = prompts * (2 * model.embed_dim * kFloatBytes + context * kTokenIdBytes);
+  const int64_t batch = std::min(prompts, shape.text_batch);
+  const int64_t token_bytes = 16 * model.text_width + 2 * model.text_heads * context;
+  bytes += batch * context * token_bytes * kFloatBytes;
+  return bytes;
 }
 
 absl::Status CheckRequestCost(const RequestCost& cost, const Limits& limits) {
@@ -62,7 +73,8 @@ absl::Status CheckRequestCost(const RequestCost& cost, const Limits& limits) {
   if (cost.peak_bytes > limits.max_request_memory_bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(
         "the request needs an estimated %.1f GiB of memory (image size x classes, PAMR, the "
-        "crop's attention); the limit (max_request_memory_bytes) is %.1f GiB",
+        "crop's attention, building the vocabulary's embeddings); the limit "
+        "(max_request_memory_bytes) is %.1f GiB",
         cost.peak_bytes / double{1 << 30}, limits.max_request_memory_bytes / double{1 << 30}));
   }
   return absl::OkStatus();

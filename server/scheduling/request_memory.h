@@ -22,6 +22,16 @@ struct RequestShape {
   int64_t num_queries = 0;        // names of all classes (the rows of the logits)
   int64_t num_classes = 0;
   bool want_scores = false;
+  // EstimateTextBuildBytes of its vocabulary when the request may have to build its embeddings
+  // (an inline vocabulary, or one not resident), else 0.
+  int64_t vocabulary_build_bytes = 0;
+};
+
+// What building a vocabulary's embeddings (text::TextEmbedder) needs to know.
+struct TextBuildShape {
+  int64_t num_strings = 0;    // the names of all classes and the descriptions blended into them
+  int64_t num_templates = 0;  // prompts per string
+  int64_t text_batch = 0;     // prompts per text-tower batch
 };
 
 struct RequestCost {
@@ -44,6 +54,15 @@ struct RequestCost {
 //                        the int64 labels.
 RequestCost EstimateRequestCost(const RequestShape& shape, const pipeline::PipelineParams& params,
                                 const checkpoint::ClipConfig& model);
+
+// The estimated peak bytes of building a vocabulary's embeddings, so that a registration (and a
+// request that builds its vocabulary) counts against the same memory budget as a segmentation.
+// For P = strings x templates prompts: the text tower's output [P, embed_dim] and its normalised
+// copy (float32), the prompts' token ids (context_length int32 each), and one batch of
+// min(P, text_batch) sequences of context_length tokens through a block, per token about 16 text
+// widths and per head two [context_length] attention maps (as pipeline::ViewActivationBytes
+// counts a ViT token).
+int64_t EstimateTextBuildBytes(const TextBuildShape& shape, const checkpoint::ClipConfig& model);
 
 // INVALID_ARGUMENT naming max_crops_per_request when the crops exceed it (the same request can
 // never finish within the server's limits: it is the request, not the load); RESOURCE_EXHAUSTED

@@ -78,8 +78,11 @@ double DescriptionWeight(const Vocabulary& vocabulary, double unset_weight) {
 VocabularySize SizeOf(const Vocabulary& vocabulary) {
   VocabularySize size;
   size.num_classes = static_cast<int>(vocabulary.spec.classes.size());
-  for (const text::ClassSpec& cls : vocabulary.spec.classes) {
+  for (size_t c = 0; c < vocabulary.spec.classes.size(); ++c) {
+    const text::ClassSpec& cls = vocabulary.spec.classes[c];
     size.num_queries += static_cast<int>(cls.names.size());
+    const bool is_background = vocabulary.spec.background_first && c == 0;
+    if (!is_background && !cls.description.empty()) ++size.num_descriptions;
   }
   return size;
 }

@@ -41,10 +41,13 @@ absl::Status ValidateVocabulary(const Vocabulary& vocabulary, const Limits& limi
 // 0.05 for VOC21, 0.15 for Context60, 0.10 for COCO-Object, 0.20 for COCO-Stuff).
 double DescriptionWeight(const Vocabulary& vocabulary, double unset_weight);
 
-// How many classes and queries (names) a vocabulary has: what sizes a request's score maps.
+// How many classes and queries (names) a vocabulary has: what sizes a request's score maps; and
+// how many descriptions may be blended in (not the background's): with the names, the strings
+// that building its embeddings encodes.
 struct VocabularySize {
   int num_classes = 0;
   int num_queries = 0;
+  int num_descriptions = 0;
 };
 VocabularySize SizeOf(const Vocabulary& vocabulary);
 

@@ -27,16 +27,6 @@ using ::testing::HasSubstr;
 
 constexpr uint64_t kModelSeed = 7;
 
-std::unique_ptr<InProcessServer> StartServer(std::function<void(v1::ServerConfig&)> configure) {
-  InProcessServerOptions options;
-  options.model_seed = kModelSeed;
-  options.skip_warmup = true;
-  options.configure = std::move(configure);
-  absl::StatusOr<std::unique_ptr<InProcessServer>> server = InProcessServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
-
 int CountVocabularies(v1::SegmentationService::Stub& stub) {
   grpc::ClientContext context;
   v1::ListVocabulariesResponse listed;
@@ -45,7 +35,7 @@ int CountVocabularies(v1::SegmentationService::Stub& stub) {
 }
 
 TEST(ServerLimitsTest, ADisplayNameOverItsLimitIsRefusedAndNothingIsStored) {
-  std::unique_ptr<InProcessServer> server = StartServer(nullptr);
+  std::unique_ptr<InProcessServer> server = StartTestServer(kModelSeed, nullptr);
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   v1::RegisterClassesResponse response;
@@ -61,7 +51,7 @@ TEST(ServerLimitsTest, ADisplayNameOverItsLimitIsRefusedAndNothingIsStored) {
 }
 
 TEST(ServerLimitsTest, OverridesPresetNamesAndListsAreBounded) {
-  std::unique_ptr<InProcessServer> server = StartServer(nullptr);
+  std::unique_ptr<InProcessServer> server = StartTestServer(kModelSeed, nullptr);
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   v1::RegisterClassesResponse registered;
@@ -115,7 +105,7 @@ TEST(ServerLimitsTest, ARequestTooLargeForTheMachineIsRefusedBeforeAnyWork) {
   // Issue 13: a 6000x6000 PNG (under the 40-megapixel limit), 3 classes and crop_size 4096 ran
   // for up to a minute and ended INTERNAL with the allocator's text. The image here is a 1x1 PNG
   // whose header claims 6000x6000: were it admitted, decoding would fail with another message.
-  std::unique_ptr<InProcessServer> server = StartServer(nullptr);
+  std::unique_ptr<InProcessServer> server = StartTestServer(kModelSeed, nullptr);
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   v1::SegmentRequest request;
@@ -140,10 +130,14 @@ TEST(ServerLimitsTest, TheServersMemoryBudgetBoundsWhatIsAdmittedAtOnce) {
       server::EstimateRequestCost({400, 400, 5, 3, false}, cheap, model->config()).peak_bytes;
   const int64_t second =
       server::EstimateRequestCost({48, 48, 5, 3, false}, cheap, model->config()).peak_bytes;
-  std::unique_ptr<InProcessServer> server = StartServer([&](v1::ServerConfig& config) {
-    config.mutable_limits()->set_max_request_memory_bytes(held);
-    config.mutable_limits()->set_max_server_memory_bytes(held + second - 1);
-  });
+  std::unique_ptr<InProcessServer> server =
+      StartTestServer(kModelSeed, [&](v1::ServerConfig& config) {
+        config.mutable_limits()->set_max_request_memory_bytes(held);
+        config.mutable_limits()->set_max_server_memory_bytes(held + second - 1);
+        // Text batches of 8 prompts keep the registration's build estimate (a few MB on the tiny
+        // model) under `held`; the default 256 would need about 93 MB.
+        config.mutable_scheduling()->set_text_batch(8);
+      });
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   v1::RegisterClassesResponse registered;
@@ -172,8 +166,38 @@ TEST(ServerLimitsTest, TheServersMemoryBudgetBoundsWhatIsAdmittedAtOnce) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
+// Issue 13 (2): building a vocabulary's embeddings counts against the same memory limits as a
+// segmentation. On the tiny model (text width 64, one head, context 77) one batch of the default
+// 256 prompts alone is estimated at 256 x 77 x (16·64 + 2·77) x 4 = 92.9 MB, over a 32 MB limit.
+TEST(ServerLimitsTest, AVocabularyBuildCountsAgainstTheMemoryLimits) {
+  constexpr int64_t kLimit = int64_t{32} << 20;
+  std::unique_ptr<InProcessServer> server =
+      StartTestServer(kModelSeed, [](v1::ServerConfig& config) {
+        config.mutable_limits()->set_max_request_memory_bytes(kLimit);
+        config.mutable_limits()->set_max_server_memory_bytes(kLimit);
+      });
+  ASSERT_NE(server, nullptr);
+  auto stub = server->Stub();
+  v1::RegisterClassesResponse registered;
+  grpc::Status status = CallRegister(*stub, AnimalsVocabulary(), &registered);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("max_request_memory_bytes"));
+  EXPECT_EQ(CountVocabularies(*stub), 0);
+
+  // The same vocabulary inline: a 48x48 image costs little, the build it would run does not.
+  v1::SegmentRequest request;
+  request.set_encoded_image(EncodePng(RandomImage(48, 48, 3)));
+  *request.mutable_inline_vocabulary() = AnimalsVocabulary();
+  v1::SegmentResponse response;
+  status = CallSegment(*stub, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("max_request_memory_bytes"));
+  EXPECT_EQ(CountVocabularies(*stub), 0);
+}
+
 TEST(ServerLimitsTest, MaxRequestSecondsEndsACallWhoseClientSetALaterDeadline) {
-  std::unique_ptr<InProcessServer> server = StartServer(
+  std::unique_ptr<InProcessServer> server = StartTestServer(
+      kModelSeed,
       [](v1::ServerConfig& config) { config.mutable_limits()->set_max_request_seconds(1.0); });
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();

@@ -27,6 +27,10 @@ checkpoint::ClipConfig VitB16() {
   config.vision_width = 768;
   config.vision_heads = 12;
   config.patch_size = 16;
+  config.embed_dim = 512;
+  config.text_width = 512;
+  config.text_heads = 8;
+  config.context_length = 77;
   return config;
 }
 
@@ -66,6 +70,40 @@ TEST(EstimateRequestCostTest, ACaseWorkedByHand) {
   shape.want_scores = false;
   params.pamr_steps = 0;
   EXPECT_EQ(EstimateRequestCost(shape, params, TinyModel()).peak_bytes, expected - 51 * pixels * 4);
+  // A request that may build its vocabulary's embeddings adds the build's estimate.
+  params.pamr_steps = 10;
+  shape.vocabulary_build_bytes = 1000;
+  EXPECT_EQ(EstimateRequestCost(shape, params, TinyModel()).peak_bytes, expected + 1000);
+}
+
+TEST(EstimateTextBuildBytesTest, ACaseWorkedByHand) {
+  // ViT-B/16's text tower (embed 512, width 512, 8 heads, context 77); 3 names and 1 description,
+  // 80 templates: 320 prompts, in batches of 256.
+  TextBuildShape shape;
+  shape.num_strings = 4;
+  shape.num_templates = 80;
+  shape.text_batch = 256;
+  // outputs and their normalised copy: 320 x 2 x 512 x 4 = 1310720; token ids: 320 x 77 x 4 =
+  // 98560; one batch: 256 x 77 x (16·512 + 2·8·77 = 9424) x 4 = 743063552.
+  const int64_t expected = 1310720 + 98560 + 743063552;
+  ASSERT_EQ(expected, 744472832);
+  EXPECT_EQ(EstimateTextBuildBytes(shape, VitB16()), expected);
+  // Fewer prompts than a batch: the batch is the prompts. 1 string: 80 prompts,
+  // 80 x 4096 + 80 x 308 + 80 x 77 x 9424 x 4 = 327680 + 24640 + 232207360.
+  shape.num_strings = 1;
+  EXPECT_EQ(EstimateTextBuildBytes(shape, VitB16()), 327680 + 24640 + 232207360);
+}
+
+TEST(EstimateTextBuildBytesTest, A1000ClassVocabularyWithDescriptionsComesToAboutAGigabyte) {
+  // The build that issue 13 measured latency against: 1,000 names and 1,000 descriptions.
+  TextBuildShape shape;
+  shape.num_strings = 2000;
+  shape.num_templates = 80;
+  shape.text_batch = 256;
+  const int64_t bytes = EstimateTextBuildBytes(shape, VitB16());
+  // 160000 prompts x (4096 + 308) = 704640000, plus the batch's 743063552.
+  EXPECT_EQ(bytes, int64_t{704640000} + 743063552);
+  EXPECT_TRUE(CheckRequestCost(RequestCost{0, 0, 0, bytes}, Limits()).ok());
 }
 
 TEST(EstimateRequestCostTest, CountsTheCropsThePipelineMakes) {
