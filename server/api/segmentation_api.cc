@@ -114,18 +114,20 @@ void SegmentationApi::Segment(UnaryCall<v1::SegmentRequest, v1::SegmentResponse>
       call->Finish(ticket.status());
       return;
     }
-    parts->executor->Start(
-        std::move(segment_call), *std::move(ticket), [call](absl::StatusOr<SegmentResult> result) {
-          // On the worker that finished the image: the encoding runs there.
-          absl::StatusOr<v1::SegmentResponse> response =
-              result.ok() ? SegmentResponseFrom(*std::move(result), call->request())
-                          : absl::StatusOr<v1::SegmentResponse>(result.status());
-          if (response.ok()) {
-            *call->response() = *std::move(response);
-            call->response()->set_request_id(call->request_id());
-          }
-          call->Finish(response.status());
-        });
+    parts->executor->Start(std::move(segment_call), *std::move(ticket),
+                           [call](absl::StatusOr<SegmentResult> result) -> SendAnswer {
+                             // On the worker that finished the image: the encoding runs there,
+                             // while the call still holds its admission place.
+                             absl::StatusOr<v1::SegmentResponse> response =
+                                 result.ok()
+                                     ? SegmentResponseFrom(*std::move(result), call->request())
+                                     : absl::StatusOr<v1::SegmentResponse>(result.status());
+                             if (response.ok()) {
+                               *call->response() = *std::move(response);
+                               call->response()->set_request_id(call->request_id());
+                             }
+                             return [call, status = response.status()] { call->Finish(status); };
+                           });
   };
   if (call->request().has_vocabulary_id()) {
     parts->store_io->Submit(std::move(admit_and_start));

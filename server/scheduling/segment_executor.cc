@@ -136,11 +136,11 @@ void SegmentExecutor::Complete(const std::shared_ptr<Flight>& flight,
   }
   flight->task->job.reset();
   flight->task->queries.reset();
-  // The place is freed before the answer goes out, so a client that sends its next call as soon as
-  // it has this answer never finds its own previous call still counted.
-  flight->ticket.reset();
   SegmentCallback done = std::move(flight->done);
-  done(std::move(result));
+  const SendAnswer send = done(std::move(result));
+  // Freed after the answer is made and before it goes out (see SegmentCallback).
+  flight->ticket.reset();
+  if (send) send();
 }
 
 }  // namespace itaclip::server

@@ -3,7 +3,8 @@
 //   device:  DeviceBatcher runs its crops in shared ViT batches and fuses the logits
 //   worker:  SegmentJob::Finish (overlap average, PAMR, post-processing)
 // The token is checked before each stage; the callback runs exactly once, on a worker or on the
-// device thread, and the admission ticket is released just before it. No request or response
+// device thread, and the admission ticket is released between the answer it makes and the answer's
+// sending (SegmentCallback). No request or response
 // message passes here: the API's conversion seam (server/api/segment_conversion.h) makes the call
 // from the request and the response from the result.
 #ifndef ITACLIP_SERVER_SCHEDULING_SEGMENT_EXECUTOR_H_
@@ -63,7 +64,13 @@ struct SegmentResult {
   SegmentStageTimes times;
 };
 
-using SegmentCallback = std::function<void(absl::StatusOr<SegmentResult>)>;
+// Called once with the call's result while the call still holds its admission place: it makes the
+// answer (encodes the label map and scores) and returns what sends it, which runs once the place
+// is freed. So a drain, which waits until no place is held, waits for every answer to be made
+// (and then gives the transport only the flush), while a client that sends its next call as soon
+// as it has this answer never finds its previous call still counted.
+using SendAnswer = std::function<void()>;
+using SegmentCallback = std::function<SendAnswer(absl::StatusOr<SegmentResult>)>;
 
 class SegmentExecutor {
  public:

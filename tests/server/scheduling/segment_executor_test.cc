@@ -60,7 +60,9 @@ std::string EncodePng(const cv::Mat& image) {
 struct Outcome {
   absl::Notification done;
   absl::StatusOr<v1::SegmentResponse> result = absl::UnknownError("no answer");
-  int64_t pending_at_callback = -1;
+  // Admitted calls while the answer was made (its own place still held), and when it was sent.
+  int64_t pending_while_answering = -1;
+  int64_t pending_at_send = -1;
   int calls = 0;
 };
 
@@ -96,13 +98,16 @@ class SegmentExecutorTest : public ::testing::Test {
     call.cancel = std::move(cancel);
     call.received = absl::Now();
     executor_.Start(std::move(call), *std::move(ticket),
-                    [this, &outcome, &request](absl::StatusOr<SegmentResult> result) {
-                      outcome.pending_at_callback = admission_.pending();
+                    [this, &outcome, &request](absl::StatusOr<SegmentResult> result) -> SendAnswer {
+                      outcome.pending_while_answering = admission_.pending();
                       ++outcome.calls;
                       outcome.result = result.ok()
                                            ? SegmentResponseFrom(*std::move(result), request)
                                            : absl::StatusOr<v1::SegmentResponse>(result.status());
-                      outcome.done.Notify();
+                      return [this, &outcome] {
+                        outcome.pending_at_send = admission_.pending();
+                        outcome.done.Notify();
+                      };
                     });
   }
 
@@ -140,7 +145,8 @@ TEST_F(SegmentExecutorTest, AnInlineVocabularyCallAnswersWithLabelsAtTheImageSiz
   outcome.done.WaitForNotification();
   ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
   const v1::SegmentResponse& response = *outcome.result;
-  EXPECT_EQ(outcome.pending_at_callback, 0);
+  EXPECT_EQ(outcome.pending_while_answering, 1);
+  EXPECT_EQ(outcome.pending_at_send, 0);
   EXPECT_EQ(outcome.calls, 1);
 
   // The inline vocabulary was registered on the way, under the id the answer names.
@@ -222,7 +228,8 @@ TEST_F(SegmentExecutorTest, ACallCancelledBeforeAWorkerTakesItEndsCancelledAndFr
 
   EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kCancelled);
   EXPECT_THAT(outcome.result.status().message(), HasSubstr("decoding the image"));
-  EXPECT_EQ(outcome.pending_at_callback, 0);
+  EXPECT_EQ(outcome.pending_while_answering, 1);
+  EXPECT_EQ(outcome.pending_at_send, 0);
   EXPECT_EQ(admission_.pending(), 0);
   EXPECT_EQ(batches_.load(), 0);
   // Nothing of it reached the registry either.
@@ -239,7 +246,8 @@ TEST_F(SegmentExecutorTest, AnUndecodableImageEndsWithInvalidArgument) {
   Start(request, std::make_shared<CancelToken>(), outcome);
   outcome.done.WaitForNotification();
   EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(outcome.pending_at_callback, 0);
+  EXPECT_EQ(outcome.pending_while_answering, 1);
+  EXPECT_EQ(outcome.pending_at_send, 0);
   EXPECT_EQ(outcome.calls, 1);
   EXPECT_EQ(batches_.load(), 0);
 }
@@ -256,7 +264,8 @@ TEST_F(SegmentExecutorTest, AnUnknownVocabularyIdEndsWithNotFound) {
   Start(request, std::make_shared<CancelToken>(), outcome);
   outcome.done.WaitForNotification();
   EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(outcome.pending_at_callback, 0);
+  EXPECT_EQ(outcome.pending_while_answering, 1);
+  EXPECT_EQ(outcome.pending_at_send, 0);
 }
 
 }  // namespace
