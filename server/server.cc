@@ -239,6 +239,13 @@ absl::StatusOr<pipeline::ModelBundle> LoadModelBundle(const v1::ServerConfig& co
   return bundle;
 }
 
+// Prompts per text-tower batch: the configured text_batch, or the device's default when it is 0.
+// Both the builds and their memory estimate (ServingParts::text_batch) use this number.
+int64_t TextBatch(const v1::ServerConfig& config, const clip::ClipModel& model) {
+  const int64_t configured = config.scheduling().text_batch();
+  return configured > 0 ? configured : clip::DefaultTextBatch(model.device());
+}
+
 // The vocabulary store, its health monitor and I/O threads, the embedding cache and the registry;
 // returns the function that builds a vocabulary's embeddings (the warm-up uses it too).
 absl::StatusOr<EmbeddingBuilder> BuildVocabularyParts(const v1::ServerConfig& config,
@@ -248,7 +255,7 @@ absl::StatusOr<EmbeddingBuilder> BuildVocabularyParts(const v1::ServerConfig& co
   parts.store_health = std::make_unique<StoreHealthMonitor>(parts.store.get(), absl::Seconds(1));
   parts.store_io = std::make_unique<WorkerPool>(config.scheduling().store_threads());
   parts.cache = std::make_unique<EmbeddingCache>(config.vocabulary().cache_budget_bytes());
-  const int text_batch = config.scheduling().text_batch();
+  const int64_t text_batch = TextBatch(config, *parts.bundle.model);
   const text::TextEmbedder* embedder = parts.bundle.embedder.get();
   Server::Parts* owner = &parts;
   EmbeddingBuilder builder = [embedder, text_batch, owner](const text::VocabularySpec& vocabulary,
@@ -350,9 +357,7 @@ absl::Status LoadModelAndParts(const v1::ServerConfig& config, const ServerHooks
   }
   parts.serving.model_config = parts.bundle.model->config();
   parts.serving.num_templates = static_cast<int64_t>(parts.bundle.templates.size());
-  parts.serving.text_batch = config.scheduling().text_batch() > 0
-                                 ? config.scheduling().text_batch()
-                                 : clip::DefaultTextBatch(parts.bundle.model->device());
+  parts.serving.text_batch = TextBatch(config, *parts.bundle.model);
   parts.serving.info = MakeServerInfo(config, parts.bundle);
   parts.serving.registry = parts.registry.get();
   parts.serving.workers = parts.workers.get();

@@ -39,12 +39,6 @@ absl::Status CheckSpec(const VocabularySpec& spec, double description_weight) {
   return absl::OkStatus();
 }
 
-// Whether class c's description is encoded and blended into its names' queries.
-bool IsBlended(const VocabularySpec& spec, size_t c, double description_weight) {
-  const bool is_background = spec.background_first && c == 0;
-  return !is_background && !spec.classes[c].description.empty() && description_weight > 0.0;
-}
-
 }  // namespace
 
 TextEmbedder::TextEmbedder(const clip::ClipModel& model, const BpeTokenizer& tokenizer,
@@ -91,7 +85,8 @@ std::vector<std::string> TextEmbedder::EncodedStrings(const VocabularySpec& spec
     strings.insert(strings.end(), c.names.begin(), c.names.end());
   }
   for (size_t c = 0; c < spec.classes.size(); ++c) {
-    if (IsBlended(spec, c, description_weight)) strings.push_back(spec.classes[c].description);
+    if (IsDescriptionBlended(spec, c, description_weight))
+      strings.push_back(spec.classes[c].description);
   }
   return strings;
 }
@@ -112,7 +107,7 @@ absl::StatusOr<QueryEmbeddings> TextEmbedder::Embed(const VocabularySpec& spec,
   std::vector<int64_t> description_row(spec.classes.size(), -1);
   int64_t next_row = num_queries;
   for (size_t c = 0; c < spec.classes.size(); ++c) {
-    if (IsBlended(spec, c, description_weight)) description_row[c] = next_row++;
+    if (IsDescriptionBlended(spec, c, description_weight)) description_row[c] = next_row++;
   }
   ASSIGN_OR_RETURN(at::Tensor ensembles, EnsembleEmbeddings(strings, options));
   ASSIGN_OR_RETURN(

@@ -4,6 +4,7 @@
 #ifndef ITACLIP_CORE_TEXT_VOCABULARY_SPEC_H_
 #define ITACLIP_CORE_TEXT_VOCABULARY_SPEC_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ struct VocabularySpec {
   // description (spec §3.4), and a description file has no line for it.
   bool background_first = false;
 };
+
+// Whether class c's description is encoded and blended into its names' queries (spec §3.4): it
+// has one, it is not the background class, and the weight is positive. TextEmbedder encodes these
+// descriptions; the server's memory estimate counts them.
+inline bool IsDescriptionBlended(const VocabularySpec& spec, size_t c, double description_weight) {
+  const bool is_background = spec.background_first && c == 0;
+  return !is_background && !spec.classes[c].description.empty() && description_weight > 0.0;
+}
 
 }  // namespace itaclip::text
 

@@ -78,11 +78,14 @@ double DescriptionWeight(const Vocabulary& vocabulary, double unset_weight) {
 VocabularySize SizeOf(const Vocabulary& vocabulary) {
   VocabularySize size;
   size.num_classes = static_cast<int>(vocabulary.spec.classes.size());
+  // The weight the request will use is not known here (an unset one is the preset's): count what
+  // any positive weight blends, an upper bound.
+  constexpr double kAnyPositiveWeight = 1.0;
   for (size_t c = 0; c < vocabulary.spec.classes.size(); ++c) {
-    const text::ClassSpec& cls = vocabulary.spec.classes[c];
-    size.num_queries += static_cast<int>(cls.names.size());
-    const bool is_background = vocabulary.spec.background_first && c == 0;
-    if (!is_background && !cls.description.empty()) ++size.num_descriptions;
+    size.num_queries += static_cast<int>(vocabulary.spec.classes[c].names.size());
+    if (text::IsDescriptionBlended(vocabulary.spec, c, kAnyPositiveWeight)) {
+      ++size.num_descriptions;
+    }
   }
   return size;
 }

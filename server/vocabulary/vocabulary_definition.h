@@ -42,8 +42,8 @@ absl::Status ValidateVocabulary(const Vocabulary& vocabulary, const Limits& limi
 double DescriptionWeight(const Vocabulary& vocabulary, double unset_weight);
 
 // How many classes and queries (names) a vocabulary has: what sizes a request's score maps; and
-// how many descriptions may be blended in (not the background's): with the names, the strings
-// that building its embeddings encodes.
+// how many descriptions may be blended in (text::IsDescriptionBlended at a positive weight): with
+// the names, the strings that building its embeddings encodes.
 struct VocabularySize {
   int num_classes = 0;
   int num_queries = 0;
